@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ztdns: Zero Trust DNS for Linux.
+#
+#   make            the module (kmod/ztdns.ko) and the tools (daemon/)
+#   make check      every test: host, KUnit (UML), VM end to end
+#   make demo       the story, in a VM
+#   make install    module, tools, unit file; DESTDIR and PREFIX honoured
+#
+# KDIR selects the kernel build tree: by default the running kernel's, or
+# else the newest Debian kernel headers installed (the one the VM boots).
+
+KVER_RUNNING := $(shell uname -r)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER_RUNNING)/build) \
+	$(lastword $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | sort -V)))
+VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+ZCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -D_GNU_SOURCE -I. -DZTDNS_VERSION='"$(VERSION)"' \
+	$(shell pkg-config --cflags libnl-genl-3.0)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0)
+
+TOOLS := daemon/ztdnsd daemon/ztdnsctl
+KMOD_SRC := $(wildcard kmod/*.[ch] kmod/tests/*.c) kmod/Kbuild uapi/linux/ztdns.h
+
+.PHONY: all module tools check demo kunit vmtest unit style install \
+	dkms-install uninstall clean debug-kernel
+
+all: module tools
+
+module: kmod/ztdns.ko
+
+kmod/ztdns.ko: $(KMOD_SRC)
+	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_ZTDNS=m ZTDNS_VERSION=$(VERSION) modules
+
+tools: $(TOOLS)
+
+daemon/ztdnsctl: daemon/ztdnsctl.o daemon/nl.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
+
+daemon/ztdnsd: daemon/ztdnsd.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+daemon/%.o: daemon/%.c $(wildcard daemon/*.h) uapi/linux/ztdns.h
+	$(CC) $(CFLAGS) $(ZCFLAGS) -c -o $@ $<
+
+check:
+	@scripts/check
+
+demo:
+	@scripts/demo
+
+kunit:
+	@scripts/deps
+	scripts/kunit
+
+vmtest: all
+	scripts/vmtest
+
+unit: tools
+	tests/unit/run
+
+debug-kernel:
+	scripts/debug-kernel
+
+# checkpatch from the cached kernel source (scripts/kunit extracts it).
+style:
+	@scripts/style
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_ZTDNS=m ZTDNS_VERSION=$(VERSION) \
+		INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	install -D -m 0755 daemon/ztdnsd $(DESTDIR)$(SBINDIR)/ztdnsd
+	install -D -m 0755 daemon/ztdnsctl $(DESTDIR)$(SBINDIR)/ztdnsctl
+	test -n "$(DESTDIR)" || depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
+
+dkms-install:
+	rm -rf $(DESTDIR)/usr/src/ztdns-$(VERSION)
+	install -d $(DESTDIR)/usr/src/ztdns-$(VERSION)/kmod/tests \
+		$(DESTDIR)/usr/src/ztdns-$(VERSION)/uapi/linux
+	install -m 0644 Kbuild $(DESTDIR)/usr/src/ztdns-$(VERSION)/
+	install -m 0644 kmod/*.[ch] kmod/Kbuild kmod/Kconfig $(DESTDIR)/usr/src/ztdns-$(VERSION)/kmod/
+	install -m 0644 kmod/tests/*.c $(DESTDIR)/usr/src/ztdns-$(VERSION)/kmod/tests/
+	install -m 0644 uapi/linux/ztdns.h $(DESTDIR)/usr/src/ztdns-$(VERSION)/uapi/linux/
+	sed 's/@VERSION@/$(VERSION)/' scripts/dkms.conf >$(DESTDIR)/usr/src/ztdns-$(VERSION)/dkms.conf
+	test -n "$(DESTDIR)" || dkms add ztdns/$(VERSION)
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ztdnsd $(DESTDIR)$(SBINDIR)/ztdnsctl
+
+clean:
+	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f daemon/*.o $(TOOLS)
+	rm -rf build

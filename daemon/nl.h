@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small façade over libnl-genl for the ztdns family: one request, one
+ * answer (or a dump), and the kernel's extack message kept for the caller.
+ */
+#ifndef ZTDNS_NL_H
+#define ZTDNS_NL_H
+
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+struct ztnl {
+	struct nl_sock *sock;
+	int family;
+	char errmsg[256];	/* the kernel's extack message of the last error */
+};
+
+/* Called for each reply message; return NL_OK to go on. */
+typedef int (*ztnl_reply_fn)(struct nl_msg *msg, void *arg);
+
+int ztnl_open(struct ztnl *nl);
+void ztnl_close(struct ztnl *nl);
+struct nl_msg *ztnl_msg(struct ztnl *nl, unsigned char cmd, int flags);
+int ztnl_send(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn fn, void *arg);
+const char *ztnl_strerror(const struct ztnl *nl, int err);
+
+#endif /* ZTDNS_NL_H */

@@ -1,0 +1,41 @@
+# Shared settings for the ztdns scripts; sourced, not run.
+# shellcheck shell=sh
+
+ZTDNS_TOP=$(cd "$(dirname "$0")/.." && pwd)
+ZTDNS_CACHE=${ZTDNS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ztdns}
+ZTDNS_BUILD=${ZTDNS_BUILD:-$ZTDNS_TOP/build}
+KSRC_TAR=${KSRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
+KSRC=$ZTDNS_CACHE/linux-6.1
+JOBS=${JOBS:-$(nproc)}
+
+say() { printf '%s\n' "[$(basename "$0")] $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# The newest installed Debian kernel of a series ("6.1", "6.12"), or of any.
+newest_kver() {
+	ls /lib/modules 2>/dev/null | grep "^${1:-}" | grep -- '-amd64$' | sort -V | tail -n 1
+}
+
+# Extract Debian's linux-source once into the cache and hook ztdns's Kconfig
+# symbol into it, so that the same sources build into a KUnit (UML) kernel.
+ksrc_prepare() {
+	[ -f "$KSRC_TAR" ] || die "$KSRC_TAR missing: run scripts/deps"
+	if [ ! -f "$KSRC/.ztdns-extracted" ]; then
+		say "extracting $(basename "$KSRC_TAR") into $ZTDNS_CACHE (once)"
+		rm -rf "$KSRC" "$KSRC.tmp"
+		mkdir -p "$KSRC.tmp"
+		tar -C "$KSRC.tmp" -xaf "$KSRC_TAR" --strip-components=1
+		printf '\nsource "net/ztdns/Kconfig"\n' >>"$KSRC.tmp/net/Kconfig"
+		printf '\nobj-$(CONFIG_ZTDNS) += ztdns/\n' >>"$KSRC.tmp/net/Makefile"
+		mkdir -p "$KSRC.tmp/net/ztdns"
+		touch "$KSRC.tmp/.ztdns-extracted"
+		mv "$KSRC.tmp" "$KSRC"
+	fi
+	# Copy (not link) the sources: a link would let make pick up objects of
+	# an out-of-tree build through VPATH.  rsync keeps mtimes, so rebuilds
+	# stay incremental.
+	rsync -a --delete --include='*/' --include='*.[ch]' --include=Kbuild \
+		--include=Kconfig --include=Makefile --exclude='*' \
+		"$ZTDNS_TOP/kmod/" "$KSRC/net/ztdns/"
+	rsync -a "$ZTDNS_TOP/uapi/linux/ztdns.h" "$KSRC/include/uapi/linux/ztdns.h"
+}

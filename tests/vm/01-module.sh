@@ -1,0 +1,60 @@
+#!/bin/bash
+# The module skeleton: it loads, registers its generic netlink family and
+# its LOCAL_OUT hooks (IPv4 and IPv6) in every network namespace, takes its
+# mode from a parameter, refuses bad parameter values, and unloads cleanly.
+#
+#   host (init_net): mode from the module parameter
+#   zt1-PID:         a namespace made after loading: mode netns_mode (off)
+. "$(dirname "$0")/lib.sh"
+
+refuse "Invalid parameters" insmod "$ZTDNS_KO" mode=bogus
+expect test ! -d /sys/module/ztdns
+
+load_module
+eq audit "$(cat $PARAMS/mode)" "default mode"
+eq off "$(cat $PARAMS/netns_mode)" "default netns_mode"
+eq "mode: audit" "$($CTL status)" "ztdnsctl status"
+eq '{"mode":"audit"}' "$($CTL --json status)" "ztdnsctl --json status"
+
+n0 genl ctrl get name ztdns >/tmp/genl.txt
+expect grep -q 'Name: ztdns' /tmp/genl.txt
+expect grep -q 'events' /tmp/genl.txt
+
+# The hooks see locally sent IPv4 and IPv6 packets (Debian's kernel has no
+# nfnetlink_hook to list them): a datagram to a dummy device counts.
+packets() { $CTL --json stats | sed 's/.*"packets":\([0-9]*\).*/\1/'; }
+n0 ip link add dummy0 type dummy
+n0 ip addr add 198.51.100.1/24 dev dummy0
+n0 ip addr add 2001:db8::1/64 dev dummy0 nodad
+n0 ip link set dummy0 up
+before=$(packets)
+n0 bash -c 'echo x >/dev/udp/198.51.100.2/9'
+eq $((before + 1)) "$(packets)" "packets after one IPv4 datagram"
+before=$(packets)
+n0 bash -c 'echo x >/dev/udp/2001:db8::2/9'
+expect test "$(packets)" -gt "$before"
+
+# A bad value is refused and changes nothing; a good one is taken.
+refuse "Invalid argument" bash -c "echo enforced > $PARAMS/mode"
+eq audit "$(cat $PARAMS/mode)" "mode after a bad write"
+n0 sh -c "echo enforce > $PARAMS/mode"
+eq enforce "$(cat $PARAMS/mode)" "mode after a good write"
+eq "mode: enforce" "$($CTL status)" "ztdnsctl status"
+
+# A namespace made now starts in netns_mode, with hooks of its own.
+n0 ip netns add "zt1-$pid"
+eq "mode: off" "$(ip netns exec "zt1-$pid" "$CTL" status)" "new netns mode"
+eq 0 "$(ip netns exec "zt1-$pid" "$CTL" --json stats | sed 's/.*"packets":\([0-9]*\).*/\1/')" \
+	"packets of the new namespace"
+eq "mode: enforce" "$($CTL status)" "init_net mode unchanged"
+n0 ip netns del "zt1-$pid"
+
+n0 sh -c "echo off > $PARAMS/mode"
+before=$(packets)
+n0 bash -c 'echo x >/dev/udp/198.51.100.2/9'
+eq "$before" "$(packets)" "packets counted in mode off"
+n0 rmmod ztdns
+expect test ! -d /sys/module/ztdns
+refuse "module not loaded" "$CTL" status
+expect dmesg | grep -q 'ztdns: loaded, version'
+expect dmesg | grep -q 'ztdns: unloaded'
