@@ -17,6 +17,7 @@
 #include "uapi/linux/ztdns.h"
 
 #define EXIT_USAGE 2
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const mode_names[] = { "off", "audit", "enforce" };
 
@@ -124,12 +125,14 @@ static int stats_main(struct ztnl *nl, const struct opts *o, int argc,
 	return ztnl_send(nl, msg, stats_cb, (void *)o);
 }
 
+/* Each takes between min_args and max_args words after its name. */
 static const struct {
 	const char *name;
 	int (*fn)(struct ztnl *nl, const struct opts *o, int argc, char **argv);
+	int min_args, max_args;
 } subcommands[] = {
-	{ "status", status_main },
-	{ "stats", stats_main },
+	{ "status", status_main, 0, 0 },
+	{ "stats", stats_main, 0, 0 },
 };
 
 int main(int argc, char **argv)
@@ -154,9 +157,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "help"))
 		return usage(stdout);
 
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++) {
 		if (strcmp(argv[0], subcommands[i].name))
 			continue;
+		if (argc - 1 < subcommands[i].min_args ||
+		    argc - 1 > subcommands[i].max_args)
+			return usage(stderr);
 		ret = ztnl_open(&nl);
 		if (ret) {
 			fprintf(stderr, "ztdnsctl: %s\n", ztnl_strerror(&nl, ret));

@@ -23,10 +23,10 @@ expect grep -q 'events' /tmp/genl.txt
 # The hooks see locally sent IPv4 and IPv6 packets (Debian's kernel has no
 # nfnetlink_hook to list them): a datagram to a dummy device counts.
 packets() { $CTL --json stats | sed 's/.*"packets":\([0-9]*\).*/\1/'; }
-n0 ip link add dummy0 type dummy
-n0 ip addr add 198.51.100.1/24 dev dummy0
-n0 ip addr add 2001:db8::1/64 dev dummy0 nodad
-n0 ip link set dummy0 up
+n0 ip link add ztdum0 type dummy
+n0 ip addr add 198.51.100.1/24 dev ztdum0
+n0 ip addr add 2001:db8::1/64 dev ztdum0 nodad
+n0 ip link set ztdum0 up
 before=$(packets)
 n0 bash -c 'echo x >/dev/udp/198.51.100.2/9'
 eq $((before + 1)) "$(packets)" "packets after one IPv4 datagram"
@@ -53,6 +53,7 @@ n0 sh -c "echo off > $PARAMS/mode"
 before=$(packets)
 n0 bash -c 'echo x >/dev/udp/198.51.100.2/9'
 eq "$before" "$(packets)" "packets counted in mode off"
+n0 ip link del ztdum0
 n0 rmmod ztdns
 expect test ! -d /sys/module/ztdns
 refuse "module not loaded" "$CTL" status

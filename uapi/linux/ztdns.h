@@ -80,6 +80,7 @@ enum ztdns_mode {
 	ZTDNS_MODE_ENFORCE,	/* would-be blocks are logged and dropped */
 	__ZTDNS_MODE_MAX
 };
+
 #define ZTDNS_MODE_MAX (__ZTDNS_MODE_MAX - 1)
 
 enum ztdns_log_level {
@@ -88,6 +89,7 @@ enum ztdns_log_level {
 	ZTDNS_LOG_ALL,		/* blocks and permits */
 	__ZTDNS_LOG_MAX
 };
+
 #define ZTDNS_LOG_MAX (__ZTDNS_LOG_MAX - 1)
 
 enum ztdns_verdict {
@@ -115,6 +117,7 @@ enum ztdns_cmd {
 	ZTDNS_CMD_EVENT,
 	__ZTDNS_CMD_MAX
 };
+
 #define ZTDNS_CMD_MAX (__ZTDNS_CMD_MAX - 1)
 
 enum ztdns_attr {
@@ -136,6 +139,7 @@ enum ztdns_attr {
 	ZTDNS_A_PAD,
 	__ZTDNS_A_MAX
 };
+
 #define ZTDNS_A_MAX (__ZTDNS_A_MAX - 1)
 
 enum ztdns_entry_attr {
@@ -148,6 +152,7 @@ enum ztdns_entry_attr {
 	ZTDNS_ENTRY_A_PAD,
 	__ZTDNS_ENTRY_A_MAX
 };
+
 #define ZTDNS_ENTRY_A_MAX (__ZTDNS_ENTRY_A_MAX - 1)
 
 enum ztdns_subnet_attr {
@@ -157,6 +162,7 @@ enum ztdns_subnet_attr {
 	ZTDNS_SUBNET_A_PREFIX_LEN,	/* u8 */
 	__ZTDNS_SUBNET_A_MAX
 };
+
 #define ZTDNS_SUBNET_A_MAX (__ZTDNS_SUBNET_A_MAX - 1)
 
 enum ztdns_server_attr {
@@ -166,6 +172,7 @@ enum ztdns_server_attr {
 	ZTDNS_SERVER_A_PORT,		/* u16, host byte order */
 	__ZTDNS_SERVER_A_MAX
 };
+
 #define ZTDNS_SERVER_A_MAX (__ZTDNS_SERVER_A_MAX - 1)
 
 enum ztdns_stats_attr {
@@ -181,6 +188,7 @@ enum ztdns_stats_attr {
 	ZTDNS_STATS_A_PAD,
 	__ZTDNS_STATS_A_MAX
 };
+
 #define ZTDNS_STATS_A_MAX (__ZTDNS_STATS_A_MAX - 1)
 
 enum ztdns_event_attr {
@@ -197,6 +205,7 @@ enum ztdns_event_attr {
 	ZTDNS_EVENT_A_COMM,		/* string */
 	__ZTDNS_EVENT_A_MAX
 };
+
 #define ZTDNS_EVENT_A_MAX (__ZTDNS_EVENT_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_ZTDNS_H */
