@@ -28,9 +28,10 @@ ZCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0)
 
 TOOLS := daemon/ztdnsd daemon/ztdnsctl
+UNIT_TESTS := tests/unit/parse_test
 KMOD_SRC := $(wildcard kmod/*.[ch] kmod/tests/*.c) kmod/Kbuild uapi/linux/ztdns.h
 
-.PHONY: all module tools check demo kunit vmtest unit style install \
+.PHONY: all module tools unit-tests check demo kunit vmtest unit style install \
 	dkms-install uninstall clean debug-kernel
 
 all: module tools
@@ -41,9 +42,9 @@ kmod/ztdns.ko: $(KMOD_SRC)
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_ZTDNS=m ZTDNS_VERSION=$(VERSION) modules
 
-tools: $(TOOLS)
+tools: $(TOOLS) unit-tests
 
-daemon/ztdnsctl: daemon/ztdnsctl.o daemon/nl.o
+daemon/ztdnsctl: daemon/ztdnsctl.o daemon/nl.o daemon/parse.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 daemon/ztdnsd: daemon/ztdnsd.o
@@ -51,6 +52,14 @@ daemon/ztdnsd: daemon/ztdnsd.o
 
 daemon/%.o: daemon/%.c $(wildcard daemon/*.h) uapi/linux/ztdns.h
 	$(CC) $(CFLAGS) $(ZCFLAGS) -c -o $@ $<
+
+# Host unit tests of the tools' pure code; tests/unit/run runs them.
+unit-tests: $(UNIT_TESTS)
+
+tests/unit/parse_test: tests/unit/parse_test.c daemon/parse.c daemon/parse.h \
+		uapi/linux/ztdns.h
+	$(CC) $(CFLAGS) $(ZCFLAGS) $(LDFLAGS) -o $@ tests/unit/parse_test.c \
+		daemon/parse.c
 
 check:
 	@scripts/check
@@ -98,5 +107,5 @@ uninstall:
 
 clean:
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f daemon/*.o $(TOOLS)
+	rm -f daemon/*.o $(TOOLS) $(UNIT_TESTS)
 	rm -rf build

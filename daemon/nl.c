@@ -34,6 +34,8 @@ static int ztnl_nlerr(int err)
 		return -ENOMEM;
 	case NLE_OBJ_NOTFOUND:
 		return -ENOENT;
+	case NLE_DUMP_INTR:
+		return -EAGAIN;
 	default:
 		return -EIO;
 	}
@@ -114,44 +116,65 @@ static int ztnl_valid_cb(struct nl_msg *msg, void *arg)
 	return req->fn ? req->fn(msg, req->arg) : NL_OK;
 }
 
+/*
+ * The extack attributes of @h follow @off bytes of its payload; keep the
+ * message, the one the user needs to read.
+ */
+static void ztnl_extack(struct ztnl *nl, const struct nlmsghdr *h, size_t off)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	const char *s;
+
+	off = NLMSG_ALIGN(off);
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) ||
+	    h->nlmsg_len < NLMSG_HDRLEN + off)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)nlmsg_data(h) + off),
+		      h->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0 ||
+	    !tb[NLMSGERR_ATTR_MSG])
+		return;
+	s = nla_data(tb[NLMSGERR_ATTR_MSG]);
+	snprintf(nl->errmsg, sizeof(nl->errmsg), "%.*s",
+		 (int)strnlen(s, nla_len(tb[NLMSGERR_ATTR_MSG])), s);
+}
+
+/*
+ * The end of a request: its ack, or the NLMSG_DONE of a dump, which
+ * carries the dump's error (an int) and then its extack attributes.
+ */
 static int ztnl_finish_cb(struct nl_msg *msg, void *arg)
 {
+	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct ztnl_req *req = arg;
+	int err;
 
-	(void)msg;
+	if (h->nlmsg_type == NLMSG_DONE &&
+	    nlmsg_datalen(h) >= (int)sizeof(err)) {
+		memcpy(&err, nlmsg_data(h), sizeof(err));
+		if (err < 0) {
+			req->err = err;
+			ztnl_extack(req->nl, h, sizeof(err));
+		}
+	}
 	req->done = 1;
 	return NL_STOP;
 }
 
-/* The extack message follows the (possibly capped) echoed request. */
-static void ztnl_extack(struct ztnl *nl, struct nlmsgerr *e)
-{
-	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
-
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	if (NLMSG_HDRLEN + off > h->nlmsg_len)
-		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
-		      h->nlmsg_len - NLMSG_HDRLEN - off, NULL) < 0)
-		return;
-	if (tb[NLMSGERR_ATTR_MSG])
-		snprintf(nl->errmsg, sizeof(nl->errmsg), "%s",
-			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
-}
-
 static int ztnl_error_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
+	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct ztnl_req *req = arg;
+	size_t off = sizeof(*e);
 
 	(void)who;
 	req->err = e->error;
+	/* Unless capped, the whole request is echoed before the TLVs. */
+	if (e->error && !(h->nlmsg_flags & NLM_F_CAPPED) &&
+	    e->msg.nlmsg_len >= NLMSG_HDRLEN)
+		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
 	if (e->error)
-		ztnl_extack(req->nl, e);
+		ztnl_extack(req->nl, h, off);
 	req->done = 1;
 	return NL_STOP;
 }
@@ -163,7 +186,12 @@ static int ztnl_error_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
  * @fn: called for each reply message (may be NULL)
  * @arg: passed to @fn
  *
- * Return: 0, or the negative errno the kernel answered with.
+ * A dump (NLM_F_DUMP) answers with any number of multi-part messages, each
+ * passed to @fn, up to an NLMSG_DONE that may carry the dump's error; the
+ * kernel sends no ack after it.
+ *
+ * Return: 0, or the negative errno the kernel answered with; -EAGAIN when
+ * the dump was interrupted by a change (NLM_F_DUMP_INTR).
  */
 int ztnl_send(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn fn, void *arg)
 {
@@ -192,6 +220,9 @@ int ztnl_send(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn fn, void *arg)
 	while (!req.done) {
 		ret = nl_recvmsgs(nl->sock, cb);
 		if (ret < 0 && !req.err) {
+			if (ret == -NLE_DUMP_INTR)
+				snprintf(nl->errmsg, sizeof(nl->errmsg),
+					 "the kernel's table changed during the dump, try again");
 			ret = ztnl_nlerr(ret);
 			goto out;
 		}
@@ -200,6 +231,70 @@ int ztnl_send(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn fn, void *arg)
 out:
 	nl_cb_put(cb);
 	return ret;
+}
+
+/**
+ * ztnl_subscribe() - join a multicast group of the family, for ztnl_recv()
+ * @nl: an open façade, used for nothing else afterwards
+ * @group: ZTDNS_GENL_MCGRP_*
+ *
+ * Notifications come unasked, so their sequence numbers are not checked;
+ * the socket stops blocking, for a poll() on ztnl_fd().
+ *
+ * Return: 0, -ENOENT when the module has no such group, or another
+ * negative errno.
+ */
+int ztnl_subscribe(struct ztnl *nl, const char *group)
+{
+	int grp, ret;
+
+	grp = genl_ctrl_resolve_grp(nl->sock, ZTDNS_GENL_NAME, group);
+	if (grp < 0) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "the module has no multicast group \"%s\"", group);
+		return -ENOENT;
+	}
+	ret = nl_socket_add_membership(nl->sock, grp);
+	if (ret < 0)
+		return ztnl_nlerr(ret);
+	nl_socket_disable_seq_check(nl->sock);
+	ret = nl_socket_set_nonblocking(nl->sock);
+	if (ret < 0)
+		return ztnl_nlerr(ret);
+	return 0;
+}
+
+/* The socket's file descriptor, to poll() for ztnl_recv(). */
+int ztnl_fd(const struct ztnl *nl)
+{
+	return nl_socket_get_fd(nl->sock);
+}
+
+/**
+ * ztnl_recv() - read what a subscribed socket has, without waiting
+ * @nl: a façade after ztnl_subscribe()
+ * @fn: called for each message
+ * @arg: passed to @fn
+ *
+ * Return: 0 (also when nothing was waiting), -ENOBUFS when the socket's
+ * buffer overran and notifications were lost (reading may go on), or
+ * another negative errno.
+ */
+int ztnl_recv(struct ztnl *nl, ztnl_reply_fn fn, void *arg)
+{
+	int ret;
+
+	ret = nl_socket_modify_cb(nl->sock, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	if (ret < 0)
+		return ztnl_nlerr(ret);
+	errno = 0;
+	ret = nl_recvmsgs_default(nl->sock);
+	if (ret >= 0 || ret == -NLE_AGAIN)
+		return 0;
+	/* libnl reports the kernel's ENOBUFS as out of memory. */
+	if (ret == -NLE_NOMEM && errno == ENOBUFS)
+		return -ENOBUFS;
+	return ztnl_nlerr(ret);
 }
 
 /**

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A small façade over libnl-genl for the ztdns family: one request, one
- * answer (or a dump), and the kernel's extack message kept for the caller.
+ * answer (or a dump), and the kernel's extack message kept for the caller;
+ * or a subscription to a multicast group and the notifications it brings.
  */
 #ifndef ZTDNS_NL_H
 #define ZTDNS_NL_H
@@ -22,6 +23,9 @@ int ztnl_open(struct ztnl *nl);
 void ztnl_close(struct ztnl *nl);
 struct nl_msg *ztnl_msg(struct ztnl *nl, unsigned char cmd, int flags);
 int ztnl_send(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn fn, void *arg);
+int ztnl_subscribe(struct ztnl *nl, const char *group);
+int ztnl_fd(const struct ztnl *nl);
+int ztnl_recv(struct ztnl *nl, ztnl_reply_fn fn, void *arg);
 const char *ztnl_strerror(const struct ztnl *nl, int err);
 
 #endif /* ZTDNS_NL_H */

@@ -1,31 +1,228 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The LOCAL_OUT hooks.  They run before raw and conntrack, so a packet that
- * is refused never creates conntrack state.
+ * The LOCAL_OUT hooks and the decision they make for each packet.  They run
+ * before raw and conntrack, so a refused packet never creates conntrack
+ * state, and they see the destination the application chose, before any
+ * DNAT.
+ *
+ * The decision, in this order:
+ *   mode off                                  accept, unseen
+ *   loopback destination or output device     accept
+ *   DHCPv4 client (UDP 68 -> 67), DHCPv6 client (UDP 546 -> 547)
+ *                                             accept if allow_dhcp
+ *   NDP (ICMPv6 types 133 to 137)             accept if allow_ndp
+ *   a protective DNS server (address, port; TCP or UDP)    accept
+ *   an exception subnet (longest-prefix match)             accept
+ *   a live dynamic entry (exact address)                   accept
+ *   anything else                             audit: log, accept
+ *                                             enforce: log, drop (EPERM)
+ *
+ * Packets are read with skb_header_pointer(), never trusted to be linear.
+ * What cannot be classified fails closed: an IP header that does not parse
+ * is refused whatever its addresses, and a transport header that is cut
+ * short or absent (a non-first fragment) has no ports, so it can match
+ * only the address rules (subnets and entries), never DHCP or a server.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
+#include <net/ipv6.h>
 #include <uapi/linux/ztdns.h>
 
+#include "audit.h"
 #include "hooks.h"
 #include "netns.h"
 
 #define ZTDNS_HOOK_PRIORITY (NF_IP_PRI_RAW - 10)
 
+/**
+ * ztdns_parse() - classify an outbound packet
+ * @skb: the packet, network header set
+ * @fam: ZTDNS_FAM_IPV4 or ZTDNS_FAM_IPV6
+ * @p: filled in
+ *
+ * Return: true, or false for an IP header that does not parse (then only
+ * @p->fam is set).
+ */
+bool ztdns_parse(const struct sk_buff *skb, int fam, struct ztdns_pkt *p)
+{
+	unsigned int off = skb_network_offset(skb);
+	__be16 _ports[2];
+	const __be16 *ports;
+	u8 _type;
+	const u8 *type;
+	int thoff;
+
+	memset(p, 0, sizeof(*p));
+	p->fam = fam;
+	if (fam == ZTDNS_FAM_IPV4) {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph || iph->version != 4 || iph->ihl < 5)
+			return false;
+		p->saddr.ip4 = iph->saddr;
+		p->daddr.ip4 = iph->daddr;
+		p->proto = iph->protocol;
+		if (iph->frag_off & htons(IP_OFFSET))
+			return true;	/* no transport header */
+		thoff = off + iph->ihl * 4;
+	} else {
+		const struct ipv6hdr *ip6h;
+		struct ipv6hdr _ip6h;
+		__be16 frag_off = 0;
+		u8 nexthdr;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h || ip6h->version != 6)
+			return false;
+		p->saddr.ip6 = ip6h->saddr;
+		p->daddr.ip6 = ip6h->daddr;
+		nexthdr = ip6h->nexthdr;
+		thoff = ipv6_skip_exthdr(skb, off + sizeof(_ip6h), &nexthdr,
+					 &frag_off);
+		if (thoff < 0)
+			return true;	/* extension headers cut short */
+		p->proto = nexthdr;
+		if (frag_off & htons(IP6_OFFSET)) {
+			/* Stopped at a non-first fragment: its next header. */
+			type = skb_header_pointer(skb, thoff, sizeof(_type), &_type);
+			if (type)
+				p->proto = *type;
+			return true;
+		}
+	}
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+		ports = skb_header_pointer(skb, thoff, sizeof(_ports), _ports);
+		if (!ports)
+			break;
+		p->sport = ntohs(ports[0]);
+		p->dport = ntohs(ports[1]);
+		p->has_ports = true;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		type = skb_header_pointer(skb, thoff, sizeof(_type), &_type);
+		if (!type)
+			break;
+		p->icmp_type = *type;
+		p->has_icmp = true;
+		break;
+	}
+	return true;
+}
+
+static bool ztdns_is_server(const struct ztdns_net *zn,
+			    const struct ztdns_pkt *p)
+{
+	const struct ztdns_servers *ss;
+	unsigned int i, len;
+
+	if (!p->has_ports ||
+	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+		return false;
+	len = p->fam == ZTDNS_FAM_IPV4 ? 4 : 16;
+	ss = rcu_dereference(zn->servers);
+	for (i = 0; ss && i < ss->n; i++)
+		if (ss->s[i].fam == p->fam && ss->s[i].port == p->dport &&
+		    !memcmp(&ss->s[i].addr, &p->daddr, len))
+			return true;
+	return false;
+}
+
+static bool ztdns_is_loopback(const struct ztdns_pkt *p)
+{
+	if (p->fam == ZTDNS_FAM_IPV4)
+		return ipv4_is_loopback(p->daddr.ip4);
+	return ipv6_addr_loopback(&p->daddr.ip6);
+}
+
+/**
+ * ztdns_decide() - the rule that passes a packet, if any
+ * @zn: the namespace (its mode is not off)
+ * @p: the packet, parsed
+ * @out_loopback: the output device is a loopback device
+ * @now: the current time (ns)
+ *
+ * Context: under rcu_read_lock().
+ * Return: the enum ztdns_rule that passes it, or ZTDNS_RULE_NONE.
+ */
+enum ztdns_rule ztdns_decide(struct ztdns_net *zn, const struct ztdns_pkt *p,
+			     bool out_loopback, u64 now)
+{
+	const struct ztdns_config *cfg = zn->cfg;
+
+	if (out_loopback || ztdns_is_loopback(p))
+		return ZTDNS_RULE_LOOPBACK;
+	if (READ_ONCE(cfg->allow_dhcp) && p->has_ports &&
+	    p->proto == IPPROTO_UDP &&
+	    ((p->fam == ZTDNS_FAM_IPV4 && p->sport == 68 && p->dport == 67) ||
+	     (p->fam == ZTDNS_FAM_IPV6 && p->sport == 546 && p->dport == 547)))
+		return ZTDNS_RULE_DHCP;
+	if (READ_ONCE(cfg->allow_ndp) && p->fam == ZTDNS_FAM_IPV6 &&
+	    p->has_icmp && p->proto == IPPROTO_ICMPV6 &&
+	    p->icmp_type >= NDISC_ROUTER_SOLICITATION &&
+	    p->icmp_type <= NDISC_REDIRECT)
+		return ZTDNS_RULE_NDP;
+	if (ztdns_is_server(zn, p))
+		return ZTDNS_RULE_SERVER;
+	if (ztdns_lpm_lookup(&zn->subnets[p->fam], p->daddr.b) >= 0)
+		return ZTDNS_RULE_SUBNET;
+	if (ztdns_entries_hit(&zn->entries, p->fam, &p->daddr, now,
+			      (u64)READ_ONCE(cfg->grace) * NSEC_PER_SEC))
+		return ZTDNS_RULE_ENTRY;
+	return ZTDNS_RULE_NONE;
+}
+
 static unsigned int ztdns_hook(void *priv, struct sk_buff *skb,
 			       const struct nf_hook_state *state)
 {
-	const struct ztdns_net *zn = priv;
+	struct ztdns_net *zn = priv;
+	int fam = state->pf == NFPROTO_IPV4 ? ZTDNS_FAM_IPV4 : ZTDNS_FAM_IPV6;
+	u8 mode = READ_ONCE(zn->cfg->mode);
+	enum ztdns_rule rule;
+	struct ztdns_pkt p;
 
-	if (READ_ONCE(zn->cfg->mode) == ZTDNS_MODE_OFF)
+	if (mode == ZTDNS_MODE_OFF)
 		return NF_ACCEPT;
 	ztdns_count(zn, ZTDNS_STATS_A_PACKETS);
-	/* Policy lookup comes with the allow tables; until then, pass. */
-	return NF_ACCEPT;
+
+	if (!ztdns_parse(skb, fam, &p)) {
+		ztdns_count(zn, ZTDNS_STATS_A_MALFORMED);
+		rule = ZTDNS_RULE_NONE;
+	} else {
+		rule = ztdns_decide(zn, &p, state->out &&
+				    (state->out->flags & IFF_LOOPBACK),
+				    ztdns_now());
+	}
+	if (rule != ZTDNS_RULE_NONE) {
+		ztdns_count(zn, ZTDNS_STATS_A_PERMITTED);
+		if (rule != ZTDNS_RULE_LOOPBACK &&
+		    READ_ONCE(zn->cfg->log) >= ZTDNS_LOG_ALL)
+			ztdns_audit(zn, &p, ZTDNS_VERDICT_PERMIT, skb);
+		return NF_ACCEPT;
+	}
+	if (mode == ZTDNS_MODE_AUDIT) {
+		ztdns_count(zn, ZTDNS_STATS_A_AUDITED);
+		ztdns_audit(zn, &p, ZTDNS_VERDICT_AUDIT, skb);
+		return NF_ACCEPT;
+	}
+	ztdns_count(zn, ZTDNS_STATS_A_BLOCKED);
+	ztdns_audit(zn, &p, ZTDNS_VERDICT_BLOCK, skb);
+	return NF_DROP;
 }
 
 /**
@@ -63,3 +260,7 @@ void ztdns_hooks_unregister(struct ztdns_net *zn)
 	nf_unregister_net_hooks(zn->net, zn->hook_ops,
 				ARRAY_SIZE(zn->hook_ops));
 }
+
+#if IS_ENABLED(CONFIG_ZTDNS_KUNIT_TEST)
+#include "tests/hooks_test.c"
+#endif

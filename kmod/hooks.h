@@ -2,8 +2,37 @@
 #ifndef _ZTDNS_HOOKS_H
 #define _ZTDNS_HOOKS_H
 
+#include <linux/skbuff.h>
+
+#include "entries.h"
+
 struct ztdns_net;
 
+/* What the hooks read of a packet. */
+struct ztdns_pkt {
+	union ztdns_addr saddr, daddr;
+	u16 sport, dport;	/* host order; valid if has_ports */
+	u8 fam;			/* ZTDNS_FAM_* */
+	u8 proto;		/* IPPROTO_*; the upper layer for IPv6 */
+	u8 icmp_type;		/* valid if has_icmp */
+	bool has_ports;
+	bool has_icmp;
+};
+
+/* Why a packet passes. */
+enum ztdns_rule {
+	ZTDNS_RULE_NONE,	/* nothing: refuse (enforce) or log (audit) */
+	ZTDNS_RULE_LOOPBACK,
+	ZTDNS_RULE_DHCP,
+	ZTDNS_RULE_NDP,
+	ZTDNS_RULE_SERVER,
+	ZTDNS_RULE_SUBNET,
+	ZTDNS_RULE_ENTRY,
+};
+
+bool ztdns_parse(const struct sk_buff *skb, int fam, struct ztdns_pkt *p);
+enum ztdns_rule ztdns_decide(struct ztdns_net *zn, const struct ztdns_pkt *p,
+			     bool out_loopback, u64 now);
 int ztdns_hooks_register(struct ztdns_net *zn);
 void ztdns_hooks_unregister(struct ztdns_net *zn);
 

@@ -11,6 +11,8 @@
 #include <net/genetlink.h>
 #include <uapi/linux/ztdns.h>
 
+#include "entries.h"
+#include "lpm.h"
 #include "netlink.h"
 #include "netns.h"
 #include "params.h"
@@ -19,27 +21,49 @@ static int __init ztdns_mod_init(void)
 {
 	int ret;
 
+	ret = ztdns_lpm_module_init();
+	if (ret)
+		goto err_lpm;
+	ret = ztdns_entries_module_init();
+	if (ret)
+		goto err_entries;
 	ret = ztdns_netns_init();
 	if (ret)
 		goto err_netns;
+	ret = ztdns_params_apply_lists();
+	if (ret)
+		goto err_lists;
+	ztdns_params_ready(true);
 	ret = ztdns_genl_init();
 	if (ret)
 		goto err_genl;
+	/* Enforcing from insmod pins the module like a later switch would. */
+	ztdns_set_mode(ztdns_init_pernet(), READ_ONCE(ztdns_params.mode));
 
-	pr_info("loaded, version %s, mode %s\n", ZTDNS_VERSION,
-		ztdns_mode_name(READ_ONCE(ztdns_params.mode)));
+	pr_info("loaded, version %s, mode %s, %u bytes per allow entry\n",
+		ZTDNS_VERSION, ztdns_mode_name(READ_ONCE(ztdns_params.mode)),
+		ztdns_entry_size());
 	return 0;
 
 err_genl:
+	ztdns_params_ready(false);
+err_lists:
 	ztdns_netns_uninit();
 err_netns:
+	ztdns_entries_module_uninit();
+err_entries:
+	ztdns_lpm_module_uninit();
+err_lpm:
 	return ret;
 }
 
 static void __exit ztdns_mod_exit(void)
 {
 	ztdns_genl_uninit();
+	ztdns_params_ready(false);
 	ztdns_netns_uninit();
+	ztdns_entries_module_uninit();
+	ztdns_lpm_module_uninit();
 	pr_info("unloaded\n");
 }
 

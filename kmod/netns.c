@@ -3,18 +3,26 @@
  * Per network namespace state.  The initial namespace enforces the module
  * parameters; a namespace created later starts in netns_mode and is then
  * configured over netlink from inside it.
+ *
+ * While any namespace enforces, it holds a reference on the module, so
+ * that rmmod fails with EBUSY: unloading would silently open the host.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/slab.h>
 #include <uapi/linux/ztdns.h>
 
 #include "hooks.h"
 #include "netns.h"
 
+#define ZTDNS_REAP_INTERVAL (5 * HZ)
+
 unsigned int ztdns_net_id __read_mostly;
+static DEFINE_MUTEX(ztdns_mode_lock);
 
 /**
  * ztdns_stats_read() - the sum of a counter over all CPUs
@@ -33,35 +41,205 @@ u64 ztdns_stats_read(const struct ztdns_net *zn, int counter)
 	return sum;
 }
 
+/**
+ * ztdns_set_mode() - change the mode of a namespace, and log it
+ * @zn: the namespace
+ * @mode: an enum ztdns_mode value
+ *
+ * Takes a module reference when the namespace starts enforcing and drops
+ * it when it stops.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int ztdns_set_mode(struct ztdns_net *zn, u8 mode)
+{
+	u8 old;
+
+	if (mode > ZTDNS_MODE_MAX)
+		return -EINVAL;
+	mutex_lock(&ztdns_mode_lock);
+	old = READ_ONCE(zn->cfg->mode);
+	WRITE_ONCE(zn->cfg->mode, mode);
+	if (mode == ZTDNS_MODE_ENFORCE && !zn->pinned) {
+		__module_get(THIS_MODULE);
+		zn->pinned = true;
+	} else if (mode != ZTDNS_MODE_ENFORCE && zn->pinned) {
+		module_put(THIS_MODULE);
+		zn->pinned = false;
+	}
+	mutex_unlock(&ztdns_mode_lock);
+	if (old != mode)
+		pr_info("mode %s -> %s (netns %u)\n", ztdns_mode_name(old),
+			ztdns_mode_name(mode), zn->net->ns.inum);
+	return 0;
+}
+
+static struct ztdns_servers *ztdns_servers_deref(struct ztdns_net *zn)
+{
+	return rcu_dereference_protected(zn->servers, lockdep_is_held(&zn->lock));
+}
+
+static int ztdns_server_find(const struct ztdns_servers *ss,
+			     const struct ztdns_server *srv)
+{
+	unsigned int i;
+
+	for (i = 0; ss && i < ss->n; i++)
+		if (ss->s[i].fam == srv->fam && ss->s[i].port == srv->port &&
+		    !memcmp(&ss->s[i].addr, &srv->addr, sizeof(srv->addr)))
+			return i;
+	return -1;
+}
+
+/* Publish a copy of the list with one server added (add) or removed. */
+static int ztdns_servers_replace(struct ztdns_net *zn, int skip,
+				 const struct ztdns_server *add)
+{
+	struct ztdns_servers *old = ztdns_servers_deref(zn), *new;
+	unsigned int n = old ? old->n : 0, i, j = 0;
+
+	new = kzalloc(struct_size(new, s, n + 1), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (i != skip)
+			new->s[j++] = old->s[i];
+	if (add)
+		new->s[j++] = *add;
+	new->n = j;
+	rcu_assign_pointer(zn->servers, new);
+	zn->servers_gen++;
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+/**
+ * ztdns_add_server() - allow a protective DNS server endpoint
+ * @zn: the namespace
+ * @srv: the endpoint
+ *
+ * Context: zn->lock held.
+ * Return: 0, -EEXIST, -ENOSPC (ZTDNS_MAX_SERVERS reached) or -ENOMEM.
+ */
+int ztdns_add_server(struct ztdns_net *zn, const struct ztdns_server *srv)
+{
+	struct ztdns_servers *ss = ztdns_servers_deref(zn);
+
+	lockdep_assert_held(&zn->lock);
+	if (ztdns_server_find(ss, srv) >= 0)
+		return -EEXIST;
+	if (ss && ss->n >= ZTDNS_MAX_SERVERS)
+		return -ENOSPC;
+	return ztdns_servers_replace(zn, -1, srv);
+}
+
+/**
+ * ztdns_del_server() - remove a protective DNS server endpoint
+ * @zn: the namespace
+ * @srv: the endpoint
+ *
+ * Context: zn->lock held.
+ * Return: 0, -ENOENT or -ENOMEM.
+ */
+int ztdns_del_server(struct ztdns_net *zn, const struct ztdns_server *srv)
+{
+	int i = ztdns_server_find(ztdns_servers_deref(zn), srv);
+
+	lockdep_assert_held(&zn->lock);
+	if (i < 0)
+		return -ENOENT;
+	return ztdns_servers_replace(zn, i, NULL);
+}
+
+/**
+ * ztdns_flush_servers() - remove every server endpoint
+ * @zn: the namespace
+ *
+ * Context: zn->lock held.
+ */
+void ztdns_flush_servers(struct ztdns_net *zn)
+{
+	struct ztdns_servers *old = ztdns_servers_deref(zn);
+
+	lockdep_assert_held(&zn->lock);
+	RCU_INIT_POINTER(zn->servers, NULL);
+	zn->servers_gen++;
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+static void ztdns_reaper(struct work_struct *work)
+{
+	struct ztdns_net *zn = container_of(to_delayed_work(work),
+					    struct ztdns_net, reaper);
+	unsigned int n;
+
+	mutex_lock(&zn->lock);
+	n = ztdns_entries_reap(&zn->entries, ztdns_now(),
+			       (u64)READ_ONCE(zn->cfg->grace) * NSEC_PER_SEC,
+			       &zn->lock);
+	mutex_unlock(&zn->lock);
+	this_cpu_add(zn->stats->c[ZTDNS_STATS_A_EXPIRED], n);
+	queue_delayed_work(system_power_efficient_wq, &zn->reaper,
+			   ZTDNS_REAP_INTERVAL);
+}
+
+/**
+ * ztdns_init_pernet() - the state of the initial namespace
+ *
+ * Return: it.
+ */
+struct ztdns_net *ztdns_init_pernet(void)
+{
+	return ztdns_pernet(&init_net);
+}
+
 static int __net_init ztdns_net_init(struct net *net)
 {
 	struct ztdns_net *zn = ztdns_pernet(net);
 	int ret;
 
 	zn->net = net;
-	zn->stats = alloc_percpu(struct ztdns_stats);
-	if (!zn->stats)
-		return -ENOMEM;
+	mutex_init(&zn->lock);
+	ratelimit_state_init(&zn->log_rs, 5 * HZ, 10);
+	ratelimit_set_flags(&zn->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	if (net_eq(net, &init_net)) {
 		zn->cfg = &ztdns_params;
 	} else {
 		zn->own = ztdns_params;
-		zn->own.mode = READ_ONCE(ztdns_netns_mode);
+		zn->own.mode = ZTDNS_MODE_OFF;
 		zn->cfg = &zn->own;
 	}
+	ztdns_lpm_init(&zn->subnets[ZTDNS_FAM_IPV4], 32);
+	ztdns_lpm_init(&zn->subnets[ZTDNS_FAM_IPV6], 128);
+	INIT_DELAYED_WORK(&zn->reaper, ztdns_reaper);
+
+	zn->stats = alloc_percpu(struct ztdns_stats);
+	if (!zn->stats)
+		return -ENOMEM;
+	ret = ztdns_entries_init(&zn->entries);
+	if (ret)
+		goto err_entries;
 	ret = ztdns_hooks_register(zn);
 	if (ret)
 		goto err_hooks;
+	if (!net_eq(net, &init_net))
+		ztdns_set_mode(zn, READ_ONCE(ztdns_netns_mode));
+	queue_delayed_work(system_power_efficient_wq, &zn->reaper,
+			   ZTDNS_REAP_INTERVAL);
 	return 0;
 
 err_hooks:
+	ztdns_entries_destroy(&zn->entries);
+err_entries:
 	free_percpu(zn->stats);
 	return ret;
 }
 
 /*
  * The hooks go first; the netns core then waits for an RCU grace period
- * before calling ->exit, so no CPU still runs a hook when its state is freed.
+ * before calling ->exit, so no CPU still runs a hook when the state is freed.
  */
 static void __net_exit ztdns_net_pre_exit(struct net *net)
 {
@@ -70,7 +248,23 @@ static void __net_exit ztdns_net_pre_exit(struct net *net)
 
 static void __net_exit ztdns_net_exit(struct net *net)
 {
-	free_percpu(ztdns_pernet(net)->stats);
+	struct ztdns_net *zn = ztdns_pernet(net);
+
+	cancel_delayed_work_sync(&zn->reaper);
+	mutex_lock(&ztdns_mode_lock);
+	if (zn->pinned) {
+		module_put(THIS_MODULE);
+		zn->pinned = false;
+	}
+	mutex_unlock(&ztdns_mode_lock);
+	mutex_lock(&zn->lock);
+	ztdns_lpm_free(&zn->subnets[ZTDNS_FAM_IPV4], &zn->lock);
+	ztdns_lpm_free(&zn->subnets[ZTDNS_FAM_IPV6], &zn->lock);
+	ztdns_flush_servers(zn);
+	mutex_unlock(&zn->lock);
+	ztdns_entries_destroy(&zn->entries);
+	free_percpu(zn->stats);
+	mutex_destroy(&zn->lock);
 }
 
 static struct pernet_operations ztdns_net_ops = {

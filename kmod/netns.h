@@ -2,17 +2,37 @@
 #ifndef _ZTDNS_NETNS_H
 #define _ZTDNS_NETNS_H
 
+#include <linux/mutex.h>
 #include <linux/netfilter.h>
+#include <linux/ratelimit.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
-
 #include <uapi/linux/ztdns.h>
 
+#include "entries.h"
+#include "lpm.h"
 #include "params.h"
+
+#define ZTDNS_MAX_SERVERS 64
 
 /* Per-CPU counters, indexed by enum ztdns_stats_attr. */
 struct ztdns_stats {
 	u64 c[__ZTDNS_STATS_A_MAX];
+};
+
+/* A protective DNS server endpoint: address and port, TCP or UDP. */
+struct ztdns_server {
+	union ztdns_addr addr;
+	u16 port;
+	u8 fam;			/* ZTDNS_FAM_* */
+};
+
+/* Replaced whole (copy, change, publish) on every change. */
+struct ztdns_servers {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct ztdns_server s[];
 };
 
 /* Per network namespace state; lives as long as its namespace. */
@@ -21,6 +41,16 @@ struct ztdns_net {
 	/* The knobs in force: &ztdns_params in the initial namespace, &own else. */
 	struct ztdns_config *cfg;
 	struct ztdns_config own;
+	/* Serialises every writer of what follows, and netlink config writes. */
+	struct mutex lock;
+	struct ztdns_entries entries;
+	struct ztdns_lpm subnets[ZTDNS_FAM_MAX];
+	struct ztdns_servers __rcu *servers;
+	u32 subnets_gen, servers_gen;	/* bumped by every change, for dumps */
+	struct delayed_work reaper;
+	struct ratelimit_state log_rs;
+	/* Holds a module reference while enforcing; under ztdns_mode_lock. */
+	bool pinned;
 	/* LOCAL_OUT hooks, IPv4 and IPv6; priv points back here. */
 	struct nf_hook_ops hook_ops[2];
 	struct ztdns_stats __percpu *stats;
@@ -39,7 +69,18 @@ static inline void ztdns_count(const struct ztdns_net *zn, int counter)
 	this_cpu_inc(zn->stats->c[counter]);
 }
 
+/* The clock of the entries: coarse boot time, in nanoseconds. */
+static inline u64 ztdns_now(void)
+{
+	return ktime_get_coarse_boottime_ns();
+}
+
 u64 ztdns_stats_read(const struct ztdns_net *zn, int counter);
+int ztdns_set_mode(struct ztdns_net *zn, u8 mode);
+int ztdns_add_server(struct ztdns_net *zn, const struct ztdns_server *srv);
+int ztdns_del_server(struct ztdns_net *zn, const struct ztdns_server *srv);
+void ztdns_flush_servers(struct ztdns_net *zn);
+struct ztdns_net *ztdns_init_pernet(void);
 int ztdns_netns_init(void);
 void ztdns_netns_uninit(void);
 

@@ -12,12 +12,24 @@
  */
 struct ztdns_config {
 	u8 mode;		/* enum ztdns_mode */
+	u8 log;			/* enum ztdns_log_level */
+	bool allow_dhcp;
+	bool allow_ndp;
+	u32 grace;		/* seconds */
+	u32 min_ttl;		/* seconds */
+	u32 max_ttl;		/* seconds */
+	u32 max_entries;
 };
+
+#define ZTDNS_MAX_GRACE (7 * 24 * 3600)
+#define ZTDNS_MAX_TTL (7 * 24 * 3600)
 
 extern struct ztdns_config ztdns_params;
 extern u8 ztdns_netns_mode;
 
 int ztdns_mode_parse(const char *s);
 const char *ztdns_mode_name(u8 mode);
+int ztdns_params_apply_lists(void);
+void ztdns_params_ready(bool ready);
 
 #endif /* _ZTDNS_PARAMS_H */

@@ -32,10 +32,11 @@ ksrc_prepare() {
 		mv "$KSRC.tmp" "$KSRC"
 	fi
 	# Copy (not link) the sources: a link would let make pick up objects of
-	# an out-of-tree build through VPATH.  rsync keeps mtimes, so rebuilds
-	# stay incremental.
-	rsync -a --delete --include='*/' --include='*.[ch]' --include=Kbuild \
-		--include=Kconfig --include=Makefile --exclude='*' \
-		"$ZTDNS_TOP/kmod/" "$KSRC/net/ztdns/"
-	rsync -a "$ZTDNS_TOP/uapi/linux/ztdns.h" "$KSRC/include/uapi/linux/ztdns.h"
+	# an out-of-tree build through VPATH.  Only files whose content changed
+	# are written (and get a new mtime), so rebuilds stay incremental.
+	rsync -r --checksum --delete --exclude='*.mod.c' --include='*/' \
+		--include='*.[ch]' --include=Kbuild --include=Kconfig \
+		--exclude='*' "$ZTDNS_TOP/kmod/" "$KSRC/net/ztdns/"
+	rsync -r --checksum "$ZTDNS_TOP/uapi/linux/ztdns.h" \
+		"$KSRC/include/uapi/linux/ztdns.h"
 }

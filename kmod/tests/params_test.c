@@ -41,7 +41,7 @@ static void ztdns_test_mode_name(struct kunit *test)
 static void ztdns_test_param_set_keeps_old(struct kunit *test)
 {
 	u8 v = ZTDNS_MODE_AUDIT;
-	const struct kernel_param kp = { .arg = &v };
+	const struct kernel_param kp = { .arg = &v };	/* not ztdns_params */
 
 	KUNIT_EXPECT_EQ(test, ztdns_param_set_mode("bogus", &kp), -EINVAL);
 	KUNIT_EXPECT_EQ(test, v, ZTDNS_MODE_AUDIT);
@@ -49,10 +49,88 @@ static void ztdns_test_param_set_keeps_old(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, ZTDNS_MODE_ENFORCE);
 }
 
+static void ztdns_test_param_u32(struct kunit *test)
+{
+	struct ztdns_config saved = ztdns_params;
+	struct kernel_param kp = { .arg = &ztdns_params.min_ttl };
+
+	ztdns_params.min_ttl = 5;
+	ztdns_params.max_ttl = 100;
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_u32("101", &kp), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_u32("-1", &kp), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_u32("7x", &kp), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ztdns_params.min_ttl, 5U);
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_u32("100\n", &kp), 0);
+	KUNIT_EXPECT_EQ(test, ztdns_params.min_ttl, 100U);
+	kp.arg = &ztdns_params.max_ttl;
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_u32("99", &kp), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ztdns_params.max_ttl, 100U);
+	kp.arg = &ztdns_params.max_entries;
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_u32("0", &kp), -EINVAL);
+	kp.arg = &ztdns_params.grace;
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_u32("604801", &kp), -EINVAL);
+	ztdns_params = saved;
+}
+
+static void ztdns_test_param_items(struct kunit *test)
+{
+	static const struct {
+		const char *in;
+		bool server;
+		int ret;
+		u8 fam;
+		u16 num;
+	} cases[] = {
+		{ "192.0.2.53", true, 0, ZTDNS_FAM_IPV4, 853 },
+		{ "192.0.2.53:53", true, 0, ZTDNS_FAM_IPV4, 53 },
+		{ "[2001:db8::53]:8853", true, 0, ZTDNS_FAM_IPV6, 8853 },
+		{ "2001:db8::53", true, 0, ZTDNS_FAM_IPV6, 853 },
+		{ "192.0.2.53:0", true, -EINVAL },
+		{ "192.0.2.53:65536", true, -EINVAL },
+		{ "[2001:db8::53", true, -EINVAL },
+		{ "192.0.2", true, -EINVAL },
+		{ "example.org", true, -EINVAL },
+		{ "198.51.100.0/24", false, 0, ZTDNS_FAM_IPV4, 24 },
+		{ "198.51.100.1", false, 0, ZTDNS_FAM_IPV4, 32 },
+		{ "0.0.0.0/0", false, 0, ZTDNS_FAM_IPV4, 0 },
+		{ "2001:db8::/32", false, 0, ZTDNS_FAM_IPV6, 32 },
+		{ "198.51.100.1/24", false, -EINVAL },	/* host bits */
+		{ "198.51.100.0/33", false, -EINVAL },
+		{ "2001:db8::/129", false, -EINVAL },
+		{ "198.51.100.0/", false, -EINVAL },
+	};
+	union ztdns_addr addr;
+	unsigned int i;
+	u16 num;
+	u8 fam;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int ret = ztdns_parse_item(cases[i].in, strlen(cases[i].in),
+					   cases[i].server, &addr, &fam, &num);
+
+		KUNIT_EXPECT_EQ_MSG(test, ret, cases[i].ret, "%s", cases[i].in);
+		if (ret || cases[i].ret)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, fam, cases[i].fam, "%s", cases[i].in);
+		KUNIT_EXPECT_EQ_MSG(test, num, cases[i].num, "%s", cases[i].in);
+	}
+	/* A list is checked whole: one bad item fails it. */
+	KUNIT_EXPECT_EQ(test, ztdns_apply_list("192.0.2.1,[2001:db8::1]:53", true,
+					       NULL), 0);
+	KUNIT_EXPECT_EQ(test, ztdns_apply_list("192.0.2.1,,x", true, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ztdns_apply_list("10.0.0.0/8,fd00::/8\n", false,
+					       NULL), 0);
+	KUNIT_EXPECT_EQ(test, ztdns_apply_list("10.0.0.0/8,fd00::1/8", false,
+					       NULL), -EINVAL);
+}
+
 static struct kunit_case ztdns_params_cases[] = {
 	KUNIT_CASE(ztdns_test_mode_parse),
 	KUNIT_CASE(ztdns_test_mode_name),
 	KUNIT_CASE(ztdns_test_param_set_keeps_old),
+	KUNIT_CASE(ztdns_test_param_u32),
+	KUNIT_CASE(ztdns_test_param_items),
 	{}
 };
 
