@@ -16,13 +16,10 @@ struct ztdns_lpm {
 
 void ztdns_lpm_init(struct ztdns_lpm *t, u8 bits);
 int ztdns_lpm_lookup(const struct ztdns_lpm *t, const u8 *key);
-int ztdns_lpm_insert(struct ztdns_lpm *t, const u8 *key, u8 cidr,
-		     struct mutex *lock);
-int ztdns_lpm_remove(struct ztdns_lpm *t, const u8 *key, u8 cidr,
-		     struct mutex *lock);
+int ztdns_lpm_insert(struct ztdns_lpm *t, const u8 *key, u8 cidr, struct mutex *lock);
+int ztdns_lpm_remove(struct ztdns_lpm *t, const u8 *key, u8 cidr, struct mutex *lock);
 int ztdns_lpm_walk(struct ztdns_lpm *t,
-		   int (*fn)(const u8 *key, u8 cidr, void *arg), void *arg,
-		   struct mutex *lock);
+		   int (*fn)(const u8 *key, u8 cidr, void *arg), void *arg, struct mutex *lock);
 void ztdns_lpm_free(struct ztdns_lpm *t, struct mutex *lock);
 
 int ztdns_lpm_module_init(void);

@@ -194,13 +194,12 @@ static int ztdns_parse_item(const char *s, size_t len, bool server,
 		}
 	}
 
-	if (in4_pton(buf, -1, addr->b, '\0', &end)) {
+	if (in4_pton(buf, -1, addr->b, '\0', &end))
 		*fam = ZTDNS_FAM_IPV4;
-	} else if (in6_pton(buf, -1, addr->b, '\0', &end)) {
+	else if (in6_pton(buf, -1, addr->b, '\0', &end))
 		*fam = ZTDNS_FAM_IPV6;
-	} else {
+	else
 		return -EINVAL;
-	}
 	if (!server) {
 		unsigned int i;
 

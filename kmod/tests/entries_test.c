@@ -12,7 +12,7 @@
 
 struct entries_fixture {
 	struct ztdns_entries es;
-	struct mutex lock;
+	struct mutex lock;	/* the namespace's writer lock, as in netns.h */
 };
 
 static int entries_test_init(struct kunit *test)
