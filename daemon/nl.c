@@ -23,6 +23,7 @@ struct ztnl_req {
 	void *arg;
 	int err;
 	int done;
+	int intr;	/* a reply flagged NLM_F_DUMP_INTR */
 };
 
 static int ztnl_nlerr(int err)
@@ -36,6 +37,8 @@ static int ztnl_nlerr(int err)
 		return -ENOENT;
 	case NLE_DUMP_INTR:
 		return -EAGAIN;
+	case NLE_MSGSIZE:
+		return -EMSGSIZE;
 	default:
 		return -EIO;
 	}
@@ -87,16 +90,22 @@ void ztnl_close(struct ztnl *nl)
 }
 
 /**
- * ztnl_msg() - a new request of the ztdns family
+ * ztnl_msg_size() - a new request of the ztdns family, of a given room
  * @nl: an open façade
  * @cmd: ZTDNS_CMD_*
  * @flags: extra NLM_F_* flags (NLM_F_DUMP for dumps)
+ * @size: the most bytes the whole message may take, headers included;
+ *	0 for libnl's default (a page)
+ *
+ * Attributes that would take the message past @size fail with
+ * -NLE_NOMEM, so that a caller can fill it to the brim.
  *
  * Return: the message, or NULL when out of memory.
  */
-struct nl_msg *ztnl_msg(struct ztnl *nl, unsigned char cmd, int flags)
+struct nl_msg *ztnl_msg_size(struct ztnl *nl, unsigned char cmd, int flags,
+			     size_t size)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
@@ -107,6 +116,59 @@ struct nl_msg *ztnl_msg(struct ztnl *nl, unsigned char cmd, int flags)
 		return NULL;
 	}
 	return msg;
+}
+
+/* ztnl_msg_size() of libnl's default size. */
+struct nl_msg *ztnl_msg(struct ztnl *nl, unsigned char cmd, int flags)
+{
+	return ztnl_msg_size(nl, cmd, flags, 0);
+}
+
+/*
+ * netlink_sendmsg() refuses a message longer than the socket's send buffer
+ * less this much; libnl sets the buffer to 64 KiB (32 KiB, doubled by the
+ * kernel), which leaves a 64 KiB request a few bytes short.
+ */
+#define ZTNL_SNDBUF_SLACK 32
+
+static int ztnl_get_sndbuf(int fd)
+{
+	socklen_t len = sizeof(int);
+	int size;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len))
+		return -errno;
+	return size;
+}
+
+/**
+ * ztnl_sndbuf() - make room in the socket for requests of @size bytes
+ * @nl: an open façade
+ * @size: the largest request the caller means to send
+ *
+ * Grows the send buffer with SO_SNDBUFFORCE (as root), or else with
+ * SO_SNDBUF up to the net.core.wmem_max of the system.
+ *
+ * Return: the length of the longest request the socket now takes: @size,
+ * or less when the buffer could not grow that far (the caller then sends
+ * smaller requests); or a negative errno.
+ */
+int ztnl_sndbuf(struct ztnl *nl, int size)
+{
+	int fd = nl_socket_get_fd(nl->sock);
+	int want = size + ZTNL_SNDBUF_SLACK;
+	int have;
+
+	have = ztnl_get_sndbuf(fd);
+	if (have >= 0 && have < want &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
+		/* Not root: as far as net.core.wmem_max lets it grow. */
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+	have = ztnl_get_sndbuf(fd);
+	if (have < 0)
+		return have;
+	have -= ZTNL_SNDBUF_SLACK;
+	return have < size ? have : size;
 }
 
 static int ztnl_valid_cb(struct nl_msg *msg, void *arg)
@@ -161,6 +223,16 @@ static int ztnl_finish_cb(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* The table changed during the dump: read on to its end, then say so. */
+static int ztnl_dump_intr_cb(struct nl_msg *msg, void *arg)
+{
+	struct ztnl_req *req = arg;
+
+	(void)msg;
+	req->intr = 1;
+	return NL_OK;
+}
+
 static int ztnl_error_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
@@ -208,6 +280,7 @@ int ztnl_send(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn fn, void *arg)
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, ztnl_valid_cb, &req);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, ztnl_finish_cb, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ztnl_finish_cb, &req);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, ztnl_dump_intr_cb, &req);
 	nl_cb_err(cb, NL_CB_CUSTOM, ztnl_error_cb, &req);
 
 	ret = nl_send_auto(nl->sock, msg);
@@ -216,18 +289,21 @@ int ztnl_send(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn fn, void *arg)
 		ret = ztnl_nlerr(ret);
 		goto out;
 	}
-	ret = 0;
 	while (!req.done) {
 		ret = nl_recvmsgs(nl->sock, cb);
-		if (ret < 0 && !req.err) {
-			if (ret == -NLE_DUMP_INTR)
-				snprintf(nl->errmsg, sizeof(nl->errmsg),
-					 "the kernel's table changed during the dump, try again");
+		if (ret == -NLE_DUMP_INTR) {
+			req.intr = 1;	/* libnl's own check, at the dump's end */
+		} else if (ret < 0 && !req.err) {
 			ret = ztnl_nlerr(ret);
 			goto out;
 		}
 	}
 	ret = req.err;
+	if (!ret && req.intr) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "the kernel's table changed during the dump, try again");
+		ret = -EAGAIN;
+	}
 out:
 	nl_cb_put(cb);
 	return ret;

@@ -22,6 +22,9 @@ typedef int (*ztnl_reply_fn)(struct nl_msg *msg, void *arg);
 int ztnl_open(struct ztnl *nl);
 void ztnl_close(struct ztnl *nl);
 struct nl_msg *ztnl_msg(struct ztnl *nl, unsigned char cmd, int flags);
+struct nl_msg *ztnl_msg_size(struct ztnl *nl, unsigned char cmd, int flags,
+			     size_t size);
+int ztnl_sndbuf(struct ztnl *nl, int size);
 int ztnl_send(struct ztnl *nl, struct nl_msg *msg, ztnl_reply_fn fn, void *arg);
 int ztnl_subscribe(struct ztnl *nl, const char *group);
 int ztnl_fd(const struct ztnl *nl);

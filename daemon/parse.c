@@ -218,6 +218,44 @@ int zt_parse_mode(const char *s)
 	return -EINVAL;
 }
 
+static int zt_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+/**
+ * zt_split_words() - split a line of a file into its words, in place
+ * @s: the line, NUL-terminated; the blank after each word becomes a NUL
+ * @words: filled with pointers into @s
+ * @max: the room in @words
+ *
+ * Words are separated by blanks (space, tab, CR, LF, VT, FF).  A word that
+ * starts with '#' starts a comment, which ends the line; a '#' inside a
+ * word is part of it.  Whatever follows word @max is left alone, so that
+ * a caller wanting fewer words can pass one more and name the first extra.
+ *
+ * Return: the number of words, at most @max; 0 for a blank or comment line.
+ */
+unsigned int zt_split_words(char *s, char **words, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (n < max) {
+		while (zt_is_blank(*s))
+			s++;
+		if (!*s || *s == '#')
+			break;
+		words[n++] = s;
+		while (*s && !zt_is_blank(*s))
+			s++;
+		if (!*s)
+			break;
+		*s++ = '\0';
+	}
+	return n;
+}
+
 /* Return: the name of an enum ztdns_mode, or NULL if unknown. */
 const char *zt_mode_name(unsigned int mode)
 {

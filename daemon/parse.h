@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The words of ztdnsctl: addresses, prefixes, ports, numbers and mode
- * names in; addresses and escaped strings out.  Pure functions, no netlink
+ * names in, and the words of a line; addresses and escaped strings out.
+ * Pure functions, no netlink
  * and no I/O, so that tests/unit/parse_test.c checks them on any host.
  *
  * Parsers return 0 or a negative errno: -EINVAL for a malformed word,
@@ -36,6 +37,7 @@ void zt_addr_mask(struct zt_addr *a, unsigned int plen);
 int zt_parse_u32(const char *s, uint32_t *v);
 int zt_parse_port(const char *s, uint16_t *port);
 int zt_parse_mode(const char *s);
+unsigned int zt_split_words(char *s, char **words, unsigned int max);
 const char *zt_mode_name(unsigned int mode);
 const char *zt_verdict_name(unsigned int verdict);
 const char *zt_proto_name(unsigned int proto);

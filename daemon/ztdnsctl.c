@@ -32,11 +32,15 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* The TTL of "allow add" without "ttl SECONDS". */
+/* The TTL of "allow add" without "ttl SECONDS", and of "allow load". */
 #define DEFAULT_TTL 300
+
+/* The longest TTL the kernel takes: 7 days (ZTDNS_MAX_TTL, kmod/params.h). */
+#define MAX_TTL 604800
 
 #define WANT_ADDR "an IPv4 or IPv6 address"
 #define WANT_SECONDS "seconds, 0 to 4294967295"
+#define WANT_TTL "seconds, 0 to " STR(MAX_TTL)
 
 struct subcommand;
 
@@ -394,26 +398,29 @@ static int set_main(const struct ctl *c, int argc, char **argv)
 
 /* --- lists: one JSON array, filled as the dump goes --- */
 
+/* Dumps of a table that keeps changing under them, before giving up. */
+#define LIST_TRIES 5
+
 struct list {
 	const struct ctl *c;
+	FILE *out;		/* the output of the try at hand, kept back */
 	unsigned int n;		/* items printed */
 };
 
 static void list_item(struct list *l)
 {
 	if (l->c->json)
-		putchar(l->n ? ',' : '[');
+		fputc(l->n ? ',' : '[', l->out);
 	l->n++;
 }
 
-/* Close the array (also after an error, once opened): @status again. */
-static int list_end(struct list *l, int status)
+/* Close the array: when @whole, or else (after an error) once opened. */
+static void list_end(struct list *l, bool whole)
 {
 	if (l->c->json && l->n)
-		puts("]");
-	else if (l->c->json && !status)
-		puts("[]");
-	return status;
+		fputs("]\n", l->out);
+	else if (l->c->json && whole)
+		fputs("[]\n", l->out);
 }
 
 /* Call @fn for each top-level attribute @type of a reply. */
@@ -436,18 +443,64 @@ static int each_attr(struct nl_msg *msg, int type,
 	return NL_OK;
 }
 
+/*
+ * One dump, its output kept in *buf (to free) and not printed yet: 0, or a
+ * negative errno; -EAGAIN when the table changed during the dump.
+ */
+static int list_try(struct ztnl *nl, struct list *l, unsigned char cmd,
+		    ztnl_reply_fn reply, char **buf)
+{
+	struct nl_msg *msg;
+	size_t size;
+	int ret, bad;
+
+	*buf = NULL;
+	l->n = 0;
+	l->out = open_memstream(buf, &size);
+	if (!l->out)
+		return -errno;
+	msg = ztnl_msg(nl, cmd, NLM_F_DUMP);
+	ret = msg ? ztnl_send(nl, msg, reply, l) : -ENOMEM;
+	list_end(l, !ret || ret == -EAGAIN);
+	bad = ferror(l->out);
+	if ((fclose(l->out) || bad) && (!ret || ret == -EAGAIN))
+		ret = -ENOMEM;
+	return ret;
+}
+
+/*
+ * Dump a table, starting again while it changes during the dump (the
+ * kernel flags NLM_F_DUMP_INTR), so that the list is one consistent
+ * picture; after LIST_TRIES tries, the last one is printed with a warning.
+ * Return: the exit status.
+ */
 static int list_send(const struct ctl *c, unsigned char cmd,
 		     ztnl_reply_fn reply)
 {
 	struct list l = { .c = c };
-	struct request r = {
-		.cmd = cmd,
-		.flags = NLM_F_DUMP,
-		.reply = reply,
-		.arg = &l,
-	};
+	struct ztnl nl;
+	int tries, ret;
+	char *buf;
 
-	return list_end(&l, ctl_request(c, &r));
+	if (ctl_open(&nl))
+		return 1;
+	for (tries = 1; ; tries++) {
+		ret = list_try(&nl, &l, cmd, reply, &buf);
+		if (ret != -EAGAIN || tries == LIST_TRIES)
+			break;
+		free(buf);
+	}
+	if (buf)
+		fputs(buf, stdout);
+	free(buf);
+	if (ret == -EAGAIN)
+		fprintf(stderr,
+			"ztdnsctl: %s %s: the table changed during each of %d dumps: the list may miss or repeat entries\n",
+			c->sc->name, c->sc->verb, LIST_TRIES);
+	else if (ret)
+		ctl_error(c, &nl, ret);
+	ztnl_close(&nl);
+	return ret ? 1 : 0;
 }
 
 /* --- allow: the entries --- */
@@ -470,16 +523,16 @@ static long long attr_secs(struct nlattr *ms, bool up)
 }
 
 /* " expires 12s", or ",\"expires\":12"; "-" or null when unknown. */
-static void print_secs(const struct ctl *c, const char *name, long long v)
+static void print_secs(struct list *l, const char *name, long long v)
 {
-	if (c->json && v < 0)
-		printf(",\"%s\":null", name);
-	else if (c->json)
-		printf(",\"%s\":%lld", name, v);
+	if (l->c->json && v < 0)
+		fprintf(l->out, ",\"%s\":null", name);
+	else if (l->c->json)
+		fprintf(l->out, ",\"%s\":%lld", name, v);
 	else if (v < 0)
-		printf(" %s -", name);
+		fprintf(l->out, " %s -", name);
 	else
-		printf(" %s %llds", name, v);
+		fprintf(l->out, " %s %llds", name, v);
 }
 
 static void print_entry(struct list *l, struct nlattr *e)
@@ -493,15 +546,14 @@ static void print_entry(struct list *l, struct nlattr *e)
 		return;
 	zt_format_addr(buf, sizeof(buf), &a, 0);
 	list_item(l);
-	printf(l->c->json ? "{\"addr\":\"%s\"" : "%s", buf);
+	fprintf(l->out, l->c->json ? "{\"addr\":\"%s\"" : "%s", buf);
 	/*
 	 * The time left rounds up, the idle time down; an entry no packet
 	 * has used yet has no idle time.
 	 */
-	print_secs(l->c, "expires",
-		   attr_secs(tb[ZTDNS_ENTRY_A_EXPIRES_MS], true));
-	print_secs(l->c, "idle", attr_secs(tb[ZTDNS_ENTRY_A_IDLE_MS], false));
-	fputs(l->c->json ? "}" : "\n", stdout);
+	print_secs(l, "expires", attr_secs(tb[ZTDNS_ENTRY_A_EXPIRES_MS], true));
+	print_secs(l, "idle", attr_secs(tb[ZTDNS_ENTRY_A_IDLE_MS], false));
+	fputs(l->c->json ? "}" : "\n", l->out);
 }
 
 static void print_entries(struct list *l, struct nlattr *entries)
@@ -524,19 +576,36 @@ struct entry_req {
 	bool with_ttl;		/* add only */
 };
 
+/*
+ * Entry @i of a ZTDNS_A_ENTRIES nest, whole or not at all; without TTL
+ * when @ttl is NULL.  The kernel's strict validation wants NLA_F_NESTED
+ * on nests.
+ */
+static int put_entry(struct nl_msg *msg, int i, const struct zt_addr *a,
+		     const uint32_t *ttl)
+{
+	struct nlattr *entry = nla_nest_start(msg, i | NLA_F_NESTED);
+
+	if (!entry)
+		return -EMSGSIZE;
+	if (put_addr(msg, ZTDNS_ENTRY_A_FAMILY, ZTDNS_ENTRY_A_ADDR, a) ||
+	    (ttl && nla_put_u32(msg, ZTDNS_ENTRY_A_TTL, *ttl))) {
+		nla_nest_cancel(msg, entry);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, entry);
+	return 0;
+}
+
 static int entry_fill(struct nl_msg *msg, void *arg)
 {
 	const struct entry_req *r = arg;
-	struct nlattr *entries, *entry;
+	struct nlattr *entries;
 
-	/* The kernel's strict validation wants NLA_F_NESTED on nests. */
 	entries = nla_nest_start(msg, ZTDNS_A_ENTRIES | NLA_F_NESTED);
-	entry = entries ? nla_nest_start(msg, NLA_F_NESTED) : NULL; /* 0 */
-	if (!entry ||
-	    put_addr(msg, ZTDNS_ENTRY_A_FAMILY, ZTDNS_ENTRY_A_ADDR, &r->addr) ||
-	    (r->with_ttl && nla_put_u32(msg, ZTDNS_ENTRY_A_TTL, r->ttl)))
+	if (!entries ||
+	    put_entry(msg, 0, &r->addr, r->with_ttl ? &r->ttl : NULL))
 		return -EMSGSIZE;
-	nla_nest_end(msg, entry);
 	nla_nest_end(msg, entries);
 	return 0;
 }
@@ -591,6 +660,210 @@ static int allow_flush_main(const struct ctl *c, int argc, char **argv)
 	return ctl_request(c, &r);
 }
 
+/* --- allow load: the entries of a file, all checked before any is sent --- */
+
+/*
+ * The longest ADD_ENTRIES request: the length of an attribute, the
+ * ZTDNS_A_ENTRIES nest included, has 16 bits.
+ */
+#define LOAD_MSG_MAX (NLMSG_HDRLEN + GENL_HDRLEN + UINT16_MAX)
+
+struct load_entry {
+	struct zt_addr addr;
+	uint32_t ttl;
+};
+
+struct load {
+	const char *name;		/* of the file, for messages */
+	struct load_entry *e;		/* the entries of the whole file */
+	size_t n, room;
+};
+
+/* A bad word of line @lineno: the exit status of a usage error. */
+static int load_bad(const struct load *l, unsigned long lineno,
+		    const char *what, const char *word, const char *want)
+{
+	char buf[64];
+	bool cut;
+
+	/* The bytes of the file may be anything: escape them, and cut. */
+	cut = zt_text_escape(buf, sizeof(buf), word, strlen(word)) >=
+	      sizeof(buf);
+	fprintf(stderr, "ztdnsctl: %s:%lu: %s '%s%s': want %s\n", l->name,
+		lineno, what, buf, cut ? "..." : "", want);
+	return EXIT_USAGE;
+}
+
+static int load_append(struct load *l, const struct load_entry *e)
+{
+	struct load_entry *p;
+	size_t room;
+
+	if (l->n == l->room) {
+		room = l->room ? 2 * l->room : 1024;
+		p = reallocarray(l->e, room, sizeof(*p));
+		if (!p) {
+			fprintf(stderr, "ztdnsctl: %s: out of memory\n",
+				l->name);
+			return 1;
+		}
+		l->e = p;
+		l->room = room;
+	}
+	l->e[l->n++] = *e;
+	return 0;
+}
+
+/* "ADDR [TTL]", a blank line or a comment: 0, or the exit status. */
+static int load_line(struct load *l, char *line, unsigned long lineno)
+{
+	struct load_entry e = { .ttl = DEFAULT_TTL };
+	char *w[3];
+	unsigned int n;
+
+	n = zt_split_words(line, w, ARRAY_SIZE(w));
+	if (!n)
+		return 0;
+	if (zt_parse_addr(w[0], &e.addr))
+		return load_bad(l, lineno, "invalid address", w[0], WANT_ADDR);
+	if (n > 1 && (zt_parse_u32(w[1], &e.ttl) || e.ttl > MAX_TTL))
+		return load_bad(l, lineno, "invalid ttl", w[1], WANT_TTL);
+	if (n > 2)
+		return load_bad(l, lineno, "unexpected word", w[2],
+				"ADDR [TTL]");
+	return load_append(l, &e);
+}
+
+/* Every line of @f into @l: 0, or the exit status of the first error. */
+static int load_read(struct load *l, FILE *f)
+{
+	unsigned long lineno = 0;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t len;
+	int ret = 0;
+
+	for (;;) {
+		errno = 0;
+		len = getline(&line, &size, f);
+		if (len < 0)
+			break;
+		lineno++;
+		if (memchr(line, '\0', len)) {
+			fprintf(stderr,
+				"ztdnsctl: %s:%lu: a NUL byte: want text\n",
+				l->name, lineno);
+			ret = EXIT_USAGE;
+		} else {
+			ret = load_line(l, line, lineno);
+		}
+		if (ret)
+			break;
+	}
+	if (len < 0 && (errno || ferror(f))) {
+		fprintf(stderr, "ztdnsctl: cannot read '%s': %s\n", l->name,
+			strerror(errno ? errno : EIO));
+		ret = EXIT_USAGE;
+	}
+	free(line);
+	return ret;
+}
+
+/*
+ * Put the entries from *next on into @msg, as many as it has room for,
+ * and move *next past them: 0, or -EMSGSIZE when not even one fits.
+ */
+static int load_fill(struct nl_msg *msg, const struct load *l, size_t *next)
+{
+	struct nlattr *entries;
+	size_t i;
+
+	entries = nla_nest_start(msg, ZTDNS_A_ENTRIES | NLA_F_NESTED);
+	if (!entries)
+		return -EMSGSIZE;
+	for (i = *next; i < l->n; i++)
+		if (put_entry(msg, i - *next, &l->e[i].addr, &l->e[i].ttl))
+			break;
+	if (i == *next || nla_nest_end(msg, entries))
+		return -EMSGSIZE;
+	*next = i;
+	return 0;
+}
+
+/*
+ * One ADD_ENTRIES of at most @max bytes, from entry *done on; the kernel
+ * takes it all or nothing.  Return: 0 with *done moved past it, or a
+ * negative errno.
+ */
+static int load_batch(struct ztnl *nl, const struct load *l, int max,
+		      size_t *done)
+{
+	struct nl_msg *msg;
+	size_t next = *done;
+	int ret;
+
+	msg = ztnl_msg_size(nl, ZTDNS_CMD_ADD_ENTRIES, 0, max);
+	if (!msg)
+		return -ENOMEM;
+	ret = load_fill(msg, l, &next);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	ret = ztnl_send(nl, msg, NULL, NULL);
+	if (!ret)
+		*done = next;
+	return ret;
+}
+
+/* Send the entries, stopping at the first refusal: the exit status. */
+static int load_send(const struct ctl *c, const struct load *l)
+{
+	struct ztnl nl;
+	size_t done = 0;
+	int max, ret;
+
+	if (ctl_open(&nl))
+		return 1;
+	max = ztnl_sndbuf(&nl, LOAD_MSG_MAX);
+	ret = max < 0 ? max : 0;
+	while (!ret && done < l->n)
+		ret = load_batch(&nl, l, max, &done);
+	if (ret)
+		fprintf(stderr,
+			"ztdnsctl: allow load: %s: %zu of %zu addresses loaded\n",
+			ztnl_strerror(&nl, ret), done, l->n);
+	else if (c->json)
+		printf("{\"loaded\":%zu}\n", done);
+	ztnl_close(&nl);
+	return ret ? 1 : 0;
+}
+
+static int allow_load_main(const struct ctl *c, int argc, char **argv)
+{
+	struct load l = { .name = argv[0] };
+	FILE *f = stdin;
+	int ret;
+
+	(void)argc;
+	if (!strcmp(argv[0], "-"))
+		l.name = "<stdin>";
+	else
+		f = fopen(argv[0], "re");
+	if (!f) {
+		fprintf(stderr, "ztdnsctl: cannot read '%s': %s\n", argv[0],
+			strerror(errno));
+		return usage_hint(c);
+	}
+	ret = load_read(&l, f);
+	if (f != stdin)
+		fclose(f);
+	if (!ret)
+		ret = load_send(c, &l);
+	free(l.e);
+	return ret;
+}
+
 /* --- subnet: the prefixes always allowed --- */
 
 static const struct nla_policy subnet_policy[ZTDNS_SUBNET_A_MAX + 1] = {
@@ -613,9 +886,10 @@ static void print_subnet(struct list *l, struct nlattr *s)
 	zt_format_addr(buf, sizeof(buf), &a, 0);
 	list_item(l);
 	if (l->c->json)
-		printf("{\"addr\":\"%s\",\"prefix_len\":%u}", buf, plen);
+		fprintf(l->out, "{\"addr\":\"%s\",\"prefix_len\":%u}", buf,
+			plen);
 	else
-		printf("%s/%u\n", buf, plen);
+		fprintf(l->out, "%s/%u\n", buf, plen);
 }
 
 static int subnets_cb(struct nl_msg *msg, void *arg)
@@ -709,10 +983,11 @@ static void print_server(struct list *l, struct nlattr *s)
 		port = nla_get_u16(tb[ZTDNS_SERVER_A_PORT]);
 	list_item(l);
 	if (l->c->json)
-		printf("{\"addr\":\"%s\",\"port\":%u}",
-		       zt_format_addr(buf, sizeof(buf), &a, 0), port);
+		fprintf(l->out, "{\"addr\":\"%s\",\"port\":%u}",
+			zt_format_addr(buf, sizeof(buf), &a, 0), port);
 	else
-		printf("%s\n", zt_format_addr(buf, sizeof(buf), &a, port));
+		fprintf(l->out, "%s\n",
+			zt_format_addr(buf, sizeof(buf), &a, port));
 }
 
 static int servers_cb(struct nl_msg *msg, void *arg)
@@ -1021,6 +1296,8 @@ static const struct subcommand subcommands[] = {
 	  "KEY VALUE [KEY VALUE]...", "change settings, all or none" },
 	{ "allow", "add", allow_add_main, 1, 3, "ADDR [ttl SECONDS]",
 	  "allow an address (ttl " STR(DEFAULT_TTL) " by default)" },
+	{ "allow", "load", allow_load_main, 1, 1, "FILE",
+	  "allow the addresses of a file (- for stdin)" },
 	{ "allow", "del", allow_del_main, 1, 1, "ADDR",
 	  "remove an allowed address" },
 	{ "allow", "list", allow_list_main, 0, 0, "",
@@ -1063,7 +1340,12 @@ static int usage(FILE *f)
 	fprintf(f, "\n"
 		"KEY: grace, min_ttl, max_ttl (seconds); log (0 none, 1 blocks,\n"
 		"     2 all); allow_dhcp, allow_ndp (0 or 1).\n"
-		"ADDR: IPv4 or IPv6.  A subnet without /LEN is one address.\n\n"
+		"ADDR: IPv4 or IPv6.  A subnet without /LEN is one address.\n"
+		"FILE: one \"ADDR [TTL]\" per line, TTL in seconds (0 to "
+		STR(MAX_TTL) ", " STR(DEFAULT_TTL) "\n"
+		"      by default); '#' starts a comment.  Every line is checked\n"
+		"      before any is sent; each request of up to 64 KiB is all or\n"
+		"      nothing.\n\n"
 		"Options:\n"
 		"  -j, --json    print JSON: one object, an array for lists,\n"
 		"                one object per line for monitor\n"

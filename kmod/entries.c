@@ -317,6 +317,7 @@ int ztdns_entries_add(struct ztdns_entries *es,
  * @es: the entries of a namespace
  * @reqs: the addresses (TTLs ignored)
  * @n: how many
+ * @bad: set to the index of the first address without an entry
  * @lock: the namespace's mutex, held
  *
  * Return: 0, or -ENOENT (nothing deleted) with *bad set to the index of

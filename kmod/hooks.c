@@ -15,7 +15,11 @@
  *   an exception subnet (longest-prefix match)             accept
  *   a live dynamic entry (exact address)                   accept
  *   anything else                             audit: log, accept
- *                                             enforce: log, drop (EPERM)
+ *                                             enforce: log, drop
+ *
+ * A dropped packet fails its sendmsg() with EPERM, but TCP ignores that
+ * error on a SYN and would retry until connect() timed out, so a refused
+ * SYN is dropped with ECONNREFUSED: connect() fails at once.
  *
  * Packets are read with skb_header_pointer(), never trusted to be linear.
  * What cannot be classified fails closed: an IP header that does not parse
@@ -33,6 +37,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
 #include <net/ipv6.h>
 #include <uapi/linux/ztdns.h>
 
@@ -54,6 +59,8 @@
 bool ztdns_parse(const struct sk_buff *skb, int fam, struct ztdns_pkt *p)
 {
 	unsigned int off = skb_network_offset(skb);
+	const struct tcphdr *tcph;
+	struct tcphdr _tcph;
 	__be16 _ports[2];
 	const __be16 *ports;
 	u8 _type;
@@ -103,6 +110,14 @@ bool ztdns_parse(const struct sk_buff *skb, int fam, struct ztdns_pkt *p)
 
 	switch (p->proto) {
 	case IPPROTO_TCP:
+		tcph = skb_header_pointer(skb, thoff, sizeof(_tcph), &_tcph);
+		if (!tcph)
+			break;
+		p->sport = ntohs(tcph->source);
+		p->dport = ntohs(tcph->dest);
+		p->tcp_flags = tcp_flag_byte(tcph);
+		p->has_ports = true;
+		break;
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
 	case IPPROTO_SCTP:
@@ -222,6 +237,14 @@ static unsigned int ztdns_hook(void *priv, struct sk_buff *skb,
 	}
 	ztdns_count(zn, ZTDNS_STATS_A_BLOCKED);
 	ztdns_audit(zn, &p, ZTDNS_VERDICT_BLOCK, skb);
+	/*
+	 * TCP ignores every error of its SYN but this one, so a connect()
+	 * would hang until it times out; refuse it at once instead.  Other
+	 * packets fail their sendmsg() with EPERM.
+	 */
+	if (p.proto == IPPROTO_TCP && p.has_ports &&
+	    (p.tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+		return NF_DROP_ERR(-ECONNREFUSED);
 	return NF_DROP;
 }
 

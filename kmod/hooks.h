@@ -15,6 +15,7 @@ struct ztdns_pkt {
 	u8 fam;			/* ZTDNS_FAM_* */
 	u8 proto;		/* IPPROTO_*; the upper layer for IPv6 */
 	u8 icmp_type;		/* valid if has_icmp */
+	u8 tcp_flags;		/* valid if has_ports and proto is TCP */
 	bool has_ports;
 	bool has_icmp;
 };

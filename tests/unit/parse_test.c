@@ -287,6 +287,46 @@ static void test_port(void)
 	}
 }
 
+struct split_case {
+	const char *in;
+	unsigned int max;
+	unsigned int n;
+	const char *words[3];
+};
+
+static const struct split_case split_cases[] = {
+	{ "", 3, 0, { NULL } },
+	{ " \t\r\n", 3, 0, { NULL } },
+	{ "# a comment", 3, 0, { NULL } },
+	{ "  #192.0.2.1 60", 3, 0, { NULL } },
+	{ "192.0.2.1", 3, 1, { "192.0.2.1" } },
+	{ "192.0.2.1\n", 3, 1, { "192.0.2.1" } },
+	{ " 2001:db8::1\t60\r\n", 3, 2, { "2001:db8::1", "60" } },
+	{ "192.0.2.1 60 # the web", 3, 2, { "192.0.2.1", "60" } },
+	{ "192.0.2.1#60", 3, 1, { "192.0.2.1#60" } },
+	{ "192.0.2.1 6#0", 3, 2, { "192.0.2.1", "6#0" } },
+	{ "a  b\vc\fd e", 3, 3, { "a", "b", "c" } },
+	{ "a b c", 2, 2, { "a", "b" } },
+	{ "a b", 0, 0, { NULL } },
+};
+
+static void test_split(void)
+{
+	const struct split_case *t;
+	char line[64], *words[3];
+	unsigned int i, j, n;
+
+	for (i = 0; i < ARRAY_SIZE(split_cases); i++) {
+		t = &split_cases[i];
+		snprintf(line, sizeof(line), "%s", t->in);
+		n = zt_split_words(line, words, t->max);
+		check_int("zt_split_words", t->in, n, t->n);
+		for (j = 0; j < n && j < t->n; j++)
+			check_str("zt_split_words word", t->in, words[j],
+				  t->words[j]);
+	}
+}
+
 static void test_names(void)
 {
 	check_int("zt_parse_mode", "off", zt_parse_mode("off"),
@@ -467,6 +507,7 @@ int main(void)
 	test_mask();
 	test_u32();
 	test_port();
+	test_split();
 	test_names();
 	test_addr_set();
 	test_format();

@@ -9,8 +9,11 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CTL=$TOP/daemon/ztdnsctl
+PROBE=$TOP/tests/vm/probe.py
+ZTNL=$TOP/tests/vm/ztnl.py
 pid=$$
 PARAMS=/sys/module/ztdns/parameters
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 
 # WireGuard netns.sh style: print each step, then do it.
 pretty() { echo "[+] ${1:+$1: }${*:2}"; }
@@ -39,6 +42,52 @@ refuse() {
 eq() { [ "$1" = "$2" ] || fail "${3:-value}: want '$1', got '$2'"; }
 
 module_loaded() { [ -d /sys/module/ztdns ]; }
+
+# jget KEY: a field of the JSON object on stdin.
+jget() { python3 -c 'import json, sys; v = json.load(sys.stdin)[sys.argv[1]]; print(v)' "$1"; }
+
+# A network namespace NAME-PID with lo up; nsx NAME CMD... runs in it.
+ns_new() { n0 ip netns add "$1-$pid"; ip -n "$1-$pid" link set lo up; }
+nsx() { local ns=$1; shift; pretty "$ns" "$*"; ip netns exec "$ns-$pid" "$@"; }
+ctl() { local ns=$1; shift; ip netns exec "$ns-$pid" "$CTL" "$@"; }
+
+# pass NS PROBE-ARGS... / block NS PROBE-ARGS...: a packet must leave, or
+# be refused at once: EPERM, or ECONNREFUSED for a TCP connect.
+pass() {
+	local ns=$1 out
+	shift
+	pretty "$ns" "probe $* (expecting pass)"
+	out=$(ip netns exec "$ns-$pid" python3 "$PROBE" "$@" 2>&1) || true
+	[ "$out" = pass ] || fail "probe $* in $ns: $out, want pass"
+}
+block() {
+	local ns=$1 out
+	shift
+	pretty "$ns" "probe $* (expecting blocked)"
+	out=$(ip netns exec "$ns-$pid" python3 "$PROBE" "$@" 2>&1) || true
+	case $1:$out in
+	tcp:refused | [!t]*:blocked | t[!c]*:blocked) ;;
+	*) fail "probe $* in $ns: $out, want blocked" ;;
+	esac
+}
+
+# A namespace with a dummy device routing the documentation ranges:
+# 192.0.2.1/24, 2001:db8::1/64 on it, 198.51.100.0/22, 203.0.113.0/24 and
+# 2001:db8::/32 routed through it.  Packets there go nowhere, but they do
+# cross LOCAL_OUT.
+ns_dummy() {
+	ns_new "$1"
+	ip -n "$1-$pid" link add dummy0 type dummy
+	ip -n "$1-$pid" addr add 192.0.2.1/24 dev dummy0
+	ip -n "$1-$pid" addr add 2001:db8::1/64 dev dummy0 nodad
+	ip -n "$1-$pid" link set dummy0 up
+	ip -n "$1-$pid" route add 198.51.100.0/22 dev dummy0
+	ip -n "$1-$pid" route add 203.0.113.0/24 dev dummy0
+	ip -n "$1-$pid" -6 route add 2001:db8::/32 dev dummy0
+}
+
+# counter NS NAME: a counter of the namespace.
+counter() { ctl "$1" --json stats | jget "$2"; }
 
 load_module() {
 	n0 insmod "$ZTDNS_KO" "$@"
