@@ -16,7 +16,7 @@ PARAMS=/sys/module/ztdns/parameters
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 
 # WireGuard netns.sh style: print each step, then do it.
-pretty() { echo "[+] ${1:+$1: }${*:2}"; }
+pretty() { echo "[+] ${1:+$1: }${*:2}" >&2; }
 n0() { pretty "host" "$*"; "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -123,7 +123,7 @@ AF4, AF6 = socket.AF_INET, socket.AF_INET6
 # (name, command, payload, errno, words the extack message must contain)
 MALFORMED = [
     ("short IPv4 address", "ADD_ENTRIES",
-     nest(A_ENTRIES, entry(AF4, V4[:3], 60)), errno.EINVAL, "range"),
+     nest(A_ENTRIES, entry(AF4, V4[:3], 60)), errno.ERANGE, "size out of range"),
     ("IPv6 address given as IPv4", "ADD_ENTRIES",
      nest(A_ENTRIES, entry(AF4, V6, 60)), errno.EINVAL, "length does not match"),
     ("IPv4 address given as IPv6", "ADD_ENTRIES",
@@ -136,7 +136,8 @@ MALFORMED = [
      nest(A_ENTRIES, entry(AF4, V4, 10**7)), errno.ERANGE, "range"),
     ("no entries", "ADD_ENTRIES", b"", errno.EINVAL, "no entries"),
     ("one bad entry spoils the batch", "ADD_ENTRIES",
-     nest(A_ENTRIES, entry(AF4, V4, 60), entry(AF4, V4[:2], 60)), errno.EINVAL, "range"),
+     nest(A_ENTRIES, entry(AF4, V4, 60), entry(AF4, V4[:2], 60)), errno.ERANGE,
+     "size out of range"),
     ("unknown attribute", "ADD_ENTRIES",
      nest(A_ENTRIES, entry(AF4, V4, 60)) + u32(200, 1), errno.EINVAL, "Unknown attribute"),
     ("unknown attribute in an entry", "ADD_ENTRIES",

@@ -1,0 +1,65 @@
+#!/bin/bash
+# The entry limit (ENOSPC, counted, nothing half-done) and a 100,000-address
+# batch added and dumped back exactly.
+#
+#   a-PID: no devices needed; mode audit
+. "$(dirname "$0")/lib.sh"
+
+load_module
+ns_new a
+n0 ctl a mode audit
+
+# max_entries applies to every namespace.
+n0 sh -c "echo 5 > $PARAMS/max_entries"
+for i in 1 2 3 4 5; do
+	n0 ctl a allow add "203.0.113.$i" ttl 300
+done
+refuse "allow table full" ctl a allow add 203.0.113.6
+eq 5 "$(ctl a --json status | jget entries)" "entries when full"
+expect test "$(counter a insert_full)" -ge 1
+# Re-adding an existing address needs no room.
+n0 ctl a allow add 203.0.113.5 ttl 600
+# A batch that does not fit changes nothing at all.
+printf '203.0.113.1 900\n203.0.113.7\n203.0.113.8\n' >/tmp/batch-$pid
+refuse "allow table full" ctl a allow load /tmp/batch-$pid
+expir=$(ctl a --json allow list | python3 -c '
+import json, sys
+print(int([e for e in json.load(sys.stdin) if e["addr"] == "203.0.113.1"][0]["expires"]))')
+expect test "$expir" -le 300
+n0 ctl a allow flush
+n0 sh -c "echo 1048576 > $PARAMS/max_entries"
+
+# 100,000 addresses (half IPv4 from 198.18.0.0/15, half IPv6 from
+# 2001:db8:100::/48) with distinct TTLs, loaded in batches and dumped back.
+python3 - "/tmp/load-$pid" <<'PY'
+import ipaddress, random, sys
+random.seed(7)
+v4 = random.sample(range(1 << 17), 50000)
+v6 = random.sample(range(1 << 40), 50000)
+with open(sys.argv[1], "w") as f:
+    for i, n in enumerate(v4):
+        f.write("%s %d\n" % (ipaddress.IPv4Address(0xc6120000 + n), 1000 + i % 5000))
+    for i, n in enumerate(v6):
+        f.write("%s %d\n" % (ipaddress.IPv6Address((0x20010db80100 << 80) + n), 1000 + i % 5000))
+PY
+n0 ctl a allow load "/tmp/load-$pid"
+eq 100000 "$(ctl a --json status | jget entries)" "entries after the load"
+n0 ctl a --json allow list >/tmp/dump-$pid
+python3 - "/tmp/load-$pid" "/tmp/dump-$pid" <<'PY' || fail "the dump differs from the load"
+import ipaddress, json, sys
+want = {}
+for line in open(sys.argv[1]):
+    a, ttl = line.split()
+    want[ipaddress.ip_address(a)] = int(ttl)
+got = json.load(open(sys.argv[2]))
+addrs = [ipaddress.ip_address(e["addr"]) for e in got]
+print("loaded", len(want), "dumped", len(got), "distinct", len(set(addrs)))
+assert len(got) == len(want) == len(set(addrs)), "counts"
+assert set(addrs) == set(want), "addresses"
+# The time left is the TTL less the seconds since the load.
+off = [want[a] - e["expires"] for a, e in zip(addrs, got)]
+assert all(0 <= o <= 120 for o in off), (min(off), max(off))
+PY
+n0 ctl a allow flush
+eq 0 "$(ctl a --json status | jget entries)" "entries after the flush"
+expect dmesg | grep -q 'ztdns: flushed 100000 allow entries'

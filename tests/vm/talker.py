@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Echo client for the expiry test.
+
+  talker.py ADDR PORT --talk T --every I --idle J
+
+Connects, then for T seconds sends one byte every I seconds and waits for
+its echo; then stays idle J seconds and sends one more byte.  Prints
+"alive N" after the talking phase (N echoes) and then "echo" or "cut" for
+the last byte (cut: no echo within 5 s).  Exit 0; exit 1 if an echo of the
+talking phase was missing, the connection could not be made, or the peer
+closed.
+"""
+import argparse
+import socket
+import sys
+import time
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--talk", type=float, default=8)
+    p.add_argument("--every", type=float, default=0.5)
+    p.add_argument("--idle", type=float, default=7)
+    a = p.parse_args()
+    s = socket.create_connection((a.addr, a.port), timeout=5)
+    n = 0
+    end = time.monotonic() + a.talk
+    while time.monotonic() < end:
+        s.sendall(b"x")
+        if s.recv(1) != b"x":
+            print("peer closed")
+            return 1
+        n += 1
+        time.sleep(a.every)
+    print("alive", n, flush=True)
+    time.sleep(a.idle)
+    s.sendall(b"y")
+    try:
+        got = s.recv(1)
+    except socket.timeout:
+        print("cut")
+        return 0
+    print("echo" if got == b"y" else "peer closed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
