@@ -42,13 +42,17 @@ kmod/ztdns.ko: $(KMOD_SRC)
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_ZTDNS=m ZTDNS_VERSION=$(VERSION) modules
 
-tools: $(TOOLS) unit-tests
+tools: $(TOOLS) unit-tests tests/vm/probe
 
 daemon/ztdnsctl: daemon/ztdnsctl.o daemon/nl.o daemon/parse.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 daemon/ztdnsd: daemon/ztdnsd.o
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# The VM tests' packet sender.
+tests/vm/probe: tests/vm/probe.c
+	$(CC) $(CFLAGS) $(ZCFLAGS) -o $@ $<
 
 daemon/%.o: daemon/%.c $(wildcard daemon/*.h) uapi/linux/ztdns.h
 	$(CC) $(CFLAGS) $(ZCFLAGS) -c -o $@ $<
@@ -107,5 +111,5 @@ uninstall:
 
 clean:
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f daemon/*.o $(TOOLS) $(UNIT_TESTS)
+	rm -f daemon/*.o $(TOOLS) tests/vm/probe $(UNIT_TESTS)
 	rm -rf build

@@ -35,11 +35,10 @@
 /* The TTL of "allow add" without "ttl SECONDS", and of "allow load". */
 #define DEFAULT_TTL 300
 
-/* The longest TTL the kernel takes: 7 days (ZTDNS_MAX_TTL, kmod/params.h). */
-#define MAX_TTL 604800
+/* The longest TTL, grace, min_ttl or max_ttl the kernel takes: 7 days. */
+#define MAX_TTL ZTDNS_TTL_LIMIT
 
 #define WANT_ADDR "an IPv4 or IPv6 address"
-#define WANT_SECONDS "seconds, 0 to 4294967295"
 #define WANT_TTL "seconds, 0 to " STR(MAX_TTL)
 
 struct subcommand;
@@ -220,9 +219,9 @@ static const struct cfg_field {
 	const char *want;	/* what "set" takes */
 } cfg_fields[] = {
 	{ "mode", ZTDNS_A_MODE, CFG_MODE, 0, NULL },
-	{ "grace", ZTDNS_A_GRACE, CFG_U32, UINT32_MAX, WANT_SECONDS },
-	{ "min_ttl", ZTDNS_A_MIN_TTL, CFG_U32, UINT32_MAX, WANT_SECONDS },
-	{ "max_ttl", ZTDNS_A_MAX_TTL, CFG_U32, UINT32_MAX, WANT_SECONDS },
+	{ "grace", ZTDNS_A_GRACE, CFG_U32, MAX_TTL, WANT_TTL },
+	{ "min_ttl", ZTDNS_A_MIN_TTL, CFG_U32, MAX_TTL, WANT_TTL },
+	{ "max_ttl", ZTDNS_A_MAX_TTL, CFG_U32, MAX_TTL, WANT_TTL },
 	{ "log", ZTDNS_A_LOG, CFG_U8, ZTDNS_LOG_MAX, "0, 1 or 2" },
 	{ "max_entries", ZTDNS_A_MAX_ENTRIES, CFG_U32, 0, NULL },
 	{ "allow_dhcp", ZTDNS_A_ALLOW_DHCP, CFG_BOOL, 1, "0 or 1" },
@@ -629,8 +628,8 @@ static int allow_add_main(const struct ctl *c, int argc, char **argv)
 	ret = opt_value(c, argc, argv, "ttl", &ttl);
 	if (ret)
 		return ret;
-	if (ttl && zt_parse_u32(ttl, &r.ttl))
-		return bad_word(c, "invalid ttl", ttl, WANT_SECONDS);
+	if (ttl && (zt_parse_u32(ttl, &r.ttl) || r.ttl > MAX_TTL))
+		return bad_word(c, "invalid ttl", ttl, WANT_TTL);
 	return entry_send(c, ZTDNS_CMD_ADD_ENTRIES, &r);
 }
 

@@ -47,7 +47,6 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 
 #include "lpm.h"
 
@@ -63,20 +62,37 @@ struct ztdns_lpm_node {
 
 static struct kmem_cache *ztdns_lpm_cache __ro_after_init;
 
+/* Big-endian loads of possibly unaligned keys (memcpy compiles to a load). */
+static u32 ztdns_lpm_be32(const u8 *p)
+{
+	__be32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return be32_to_cpu(v);
+}
+
+static u64 ztdns_lpm_be64(const u8 *p)
+{
+	__be64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return be64_to_cpu(v);
+}
+
 /* Number of leading bits that a and b share, at most bits. */
 static u8 ztdns_lpm_common(const u8 *a, const u8 *b, u8 bits)
 {
 	u64 x;
 
 	if (bits == 32) {
-		u32 y = get_unaligned_be32(a) ^ get_unaligned_be32(b);
+		u32 y = ztdns_lpm_be32(a) ^ ztdns_lpm_be32(b);
 
 		return y ? 32 - fls(y) : 32;
 	}
-	x = get_unaligned_be64(a) ^ get_unaligned_be64(b);
+	x = ztdns_lpm_be64(a) ^ ztdns_lpm_be64(b);
 	if (x)
 		return 64 - fls64(x);
-	x = get_unaligned_be64(a + 8) ^ get_unaligned_be64(b + 8);
+	x = ztdns_lpm_be64(a + 8) ^ ztdns_lpm_be64(b + 8);
 	return x ? 128 - fls64(x) : 128;
 }
 

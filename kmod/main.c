@@ -16,6 +16,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "params.h"
+#include "sysfs.h"
 
 static int __init ztdns_mod_init(void)
 {
@@ -34,6 +35,9 @@ static int __init ztdns_mod_init(void)
 	if (ret)
 		goto err_lists;
 	ztdns_params_ready(true);
+	ret = ztdns_sysfs_init();
+	if (ret)
+		goto err_sysfs;
 	ret = ztdns_genl_init();
 	if (ret)
 		goto err_genl;
@@ -46,6 +50,8 @@ static int __init ztdns_mod_init(void)
 	return 0;
 
 err_genl:
+	ztdns_sysfs_uninit();
+err_sysfs:
 	ztdns_params_ready(false);
 err_lists:
 	ztdns_netns_uninit();
@@ -60,6 +66,7 @@ err_lpm:
 static void __exit ztdns_mod_exit(void)
 {
 	ztdns_genl_uninit();
+	ztdns_sysfs_uninit();
 	ztdns_params_ready(false);
 	ztdns_netns_uninit();
 	ztdns_entries_module_uninit();

@@ -3,6 +3,7 @@
 #define _ZTDNS_PARAMS_H
 
 #include <linux/types.h>
+#include <uapi/linux/ztdns.h>
 
 /*
  * The policy knobs of one network namespace.  The initial namespace's are
@@ -21,8 +22,8 @@ struct ztdns_config {
 	u32 max_entries;
 };
 
-#define ZTDNS_MAX_GRACE (7 * 24 * 3600)
-#define ZTDNS_MAX_TTL (7 * 24 * 3600)
+#define ZTDNS_MAX_GRACE ZTDNS_TTL_LIMIT
+#define ZTDNS_MAX_TTL ZTDNS_TTL_LIMIT
 
 extern struct ztdns_config ztdns_params;
 extern u8 ztdns_netns_mode;

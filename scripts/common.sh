@@ -13,7 +13,8 @@ die() { say "error: $*"; exit 1; }
 
 # The newest installed Debian kernel of a series ("6.1", "6.12"), or of any.
 newest_kver() {
-	ls /lib/modules 2>/dev/null | grep "^${1:-}" | grep -- '-amd64$' | sort -V | tail -n 1
+	ls /lib/modules 2>/dev/null | grep -F -- '-amd64' | grep -E -- '-amd64$' |
+		awk -v p="${1:-}" 'index($0, p) == 1' | sort -V | tail -n 1
 }
 
 # Extract Debian's linux-source once into the cache and hook ztdns's Kconfig

@@ -49,7 +49,7 @@ n0 ctl a set allow_ndp 1
 # Protective servers: address and port, TCP or UDP.
 n0 ctl a server add 192.0.2.53
 n0 ctl a server add 2001:db8::53 port 8853
-eq 2 "$(ctl a --json server list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "servers"
+eq 2 "$(ctl a --json server list | jq length)" "servers"
 pass a tcp 192.0.2.53 853
 pass a udp 192.0.2.53 853
 block a tcp 192.0.2.53 443

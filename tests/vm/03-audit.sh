@@ -10,7 +10,7 @@
 load_module
 ns_dummy a
 n0 ctl a mode enforce
-expect dmesg | grep -q 'ztdns: mode off -> enforce (netns'
+logged 'ztdns: mode off -> enforce \(netns'
 
 ip netns exec "a-$pid" "$CTL" --json monitor >/tmp/events-$pid.json &
 mon=$!
@@ -27,33 +27,33 @@ done
 expect joined
 
 # Refused as an unprivileged user: uid and command in the log line.
-n0 ip netns exec "a-$pid" $NOBODY python3 "$PROBE" udp 203.0.113.9 5353 --sport 40001 || true
+n0 ip netns exec "a-$pid" $NOBODY "$PROBE" udp 203.0.113.9 5353 --sport 40001 || true
 block a tcp 2001:db8:2::9 443 --sport 40002
-line=$(dmesg | grep 'ztdns: block udp 192.0.2.1:40001 -> 203.0.113.9:5353' || true)
+line=$(testlog | grep 'ztdns: block udp 192.0.2.1:40001 -> 203.0.113.9:5353' || true)
 pretty check "log line: $line"
 case $line in
-*" uid=65534 pid="[0-9]*" comm=python3") ;;
+*" uid=65534 pid="[0-9]*" comm=probe") ;;
 *) fail "no or wrong log line for the UDP block: '$line'" ;;
 esac
-expect dmesg | grep -q 'ztdns: block tcp \[2001:db8::1\]:40002 -> \[2001:db8:2::9\]:443 uid=0 pid=[0-9]* comm=python3'
+logged 'ztdns: block tcp \[2001:db8::1\]:40002 -> \[2001:db8:2::9\]:443 uid=0 pid=[0-9]* comm=probe'
 
 # Audit mode logs would-be blocks as "audit"; permits only at level 2.
 n0 ctl a mode audit
 pass a tcp 203.0.113.10 443 --sport 40003
-expect dmesg | grep -q 'ztdns: audit tcp 192.0.2.1:40003 -> 203.0.113.10:443 uid=0'
+logged 'ztdns: audit tcp 192.0.2.1:40003 -> 203.0.113.10:443 uid=0'
 n0 ctl a subnet add 198.51.100.0/24
 pass a tcp 198.51.100.5 443 --sport 40004
 n0 ctl a set log 2
 pass a tcp 198.51.100.6 443 --sport 40005
-expect test -z "$(dmesg | grep 'permit tcp 192.0.2.1:40004' || true)"
-expect dmesg | grep -q 'ztdns: permit tcp 192.0.2.1:40005 -> 198.51.100.6:443'
+expect test -z "$(testlog | grep 'permit tcp 192.0.2.1:40004' || true)"
+logged 'ztdns: permit tcp 192.0.2.1:40005 -> 198.51.100.6:443'
 n0 ctl a set log 0
 pass a tcp 203.0.113.11 443 --sport 40006
-expect test -z "$(dmesg | grep ':40006 ' || true)"
+expect test -z "$(testlog | grep ':40006 ' || true)"
 
 n0 ctl a allow add 203.0.113.12
 n0 ctl a allow flush
-expect dmesg | grep -q 'ztdns: flushed 1 allow entries (netns'
+logged 'ztdns: flushed 1 allow entries \(netns'
 
 kill -INT "$mon"
 wait "$mon" || true
@@ -64,7 +64,7 @@ ev = [json.loads(l) for l in open(sys.argv[1])]
 def find(**kw):
     return [e for e in ev if all(str(e.get(k)) == str(v) for k, v in kw.items())]
 want = [
-    dict(verdict="block", proto="udp", daddr="203.0.113.9", dport=5353, sport=40001, uid=65534, comm="python3"),
+    dict(verdict="block", proto="udp", daddr="203.0.113.9", dport=5353, sport=40001, uid=65534, comm="probe"),
     dict(verdict="block", proto="tcp", daddr="2001:db8:2::9", dport=443, sport=40002, uid=0),
     dict(verdict="audit", proto="tcp", daddr="203.0.113.10", dport=443),
     dict(verdict="permit", proto="tcp", daddr="198.51.100.6", dport=443),

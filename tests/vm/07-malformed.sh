@@ -34,5 +34,5 @@ bad subnets 198.51.100.1/24 10.0.0.0/33 "2001:db8::/129" "x/8"
 # A good list replaces the initial namespace's, and is shown.
 n0 sh -c "echo '192.0.2.53,[2001:db8::53]:8853' > $PARAMS/servers"
 eq "192.0.2.53,[2001:db8::53]:8853" "$(cat "$PARAMS/servers")" "servers"
-eq 2 "$($CTL --json server list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" \
+eq 2 "$($CTL --json server list | jq length)" \
 	"servers after the write"

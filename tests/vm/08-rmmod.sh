@@ -14,13 +14,13 @@ eq 10 "$($CTL --json status | jget grace)" "grace"
 n0 ip link add ztdum1 type dummy
 n0 ip addr add 192.0.2.1/24 dev ztdum1
 n0 ip link set ztdum1 up
-n0 ip route add 198.51.100.0/24 dev ztdum1
-n0 ip route add 203.0.113.0/24 dev ztdum1
-out=$(python3 "$PROBE" tcp 192.0.2.53 853) || true
+n0 ip route replace 198.51.100.0/24 dev ztdum1
+n0 ip route replace 203.0.113.0/24 dev ztdum1
+out=$("$PROBE" tcp 192.0.2.53 853) || true
 eq pass "$out" "the boot-time server"
-out=$(python3 "$PROBE" tcp 198.51.100.7 443) || true
+out=$("$PROBE" tcp 198.51.100.7 443) || true
 eq pass "$out" "the boot-time subnet"
-out=$(python3 "$PROBE" tcp 203.0.113.7 443) || true
+out=$("$PROBE" tcp 203.0.113.7 443) || true
 eq refused "$out" "anything else"
 
 refuse "in use" rmmod ztdns
@@ -70,9 +70,9 @@ sleep 2
 kill "$flood"
 wait "$flood" || true
 n0 ip netns del "b-$pid"
-n0 rmmod ztdns
+unload
 expect test ! -d /sys/module/ztdns
 kill "$flood2"
 wait "$flood2" || true
 n0 ip netns del "c-$pid"
-expect dmesg | grep -q 'ztdns: unloaded'
+logged 'ztdns: unloaded'

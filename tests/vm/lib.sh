@@ -9,7 +9,7 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CTL=$TOP/daemon/ztdnsctl
-PROBE=$TOP/tests/vm/probe.py
+PROBE=$TOP/tests/vm/probe
 ZTNL=$TOP/tests/vm/ztnl.py
 pid=$$
 PARAMS=/sys/module/ztdns/parameters
@@ -44,7 +44,7 @@ eq() { [ "$1" = "$2" ] || fail "${3:-value}: want '$1', got '$2'"; }
 module_loaded() { [ -d /sys/module/ztdns ]; }
 
 # jget KEY: a field of the JSON object on stdin.
-jget() { python3 -c 'import json, sys; v = json.load(sys.stdin)[sys.argv[1]]; print(v)' "$1"; }
+jget() { jq -r ".$1"; }
 
 # A network namespace NAME-PID with lo up; nsx NAME CMD... runs in it.
 ns_new() { n0 ip netns add "$1-$pid"; ip -n "$1-$pid" link set lo up; }
@@ -57,14 +57,14 @@ pass() {
 	local ns=$1 out
 	shift
 	pretty "$ns" "probe $* (expecting pass)"
-	out=$(ip netns exec "$ns-$pid" python3 "$PROBE" "$@" 2>&1) || true
+	out=$(ip netns exec "$ns-$pid" "$PROBE" "$@" 2>&1) || true
 	[ "$out" = pass ] || fail "probe $* in $ns: $out, want pass"
 }
 block() {
 	local ns=$1 out
 	shift
 	pretty "$ns" "probe $* (expecting blocked)"
-	out=$(ip netns exec "$ns-$pid" python3 "$PROBE" "$@" 2>&1) || true
+	out=$(ip netns exec "$ns-$pid" "$PROBE" "$@" 2>&1) || true
 	case $1:$out in
 	tcp:refused | [!t]*:blocked | t[!c]*:blocked) ;;
 	*) fail "probe $* in $ns: $out, want blocked" ;;
@@ -99,15 +99,46 @@ unload_module() {
 	fi
 }
 
-# Namespaces made by a test carry its pid; cleanup removes them.
+# unload: rmmod, waiting while namespaces deleted a moment ago still pin
+# the module (the kernel tears namespaces down asynchronously).
+unload() {
+	local i
+	pretty host "rmmod ztdns"
+	for i in $(seq 100); do
+		rmmod ztdns 2>/dev/null && return 0
+		sleep 0.1
+	done
+	rmmod ztdns
+}
+
+# Namespaces made by a test carry its pid; cleanup stops what runs in them,
+# removes them and unloads the module.
 cleanup() {
 	local ns
 	for ns in $(ip netns list | awk '{print $1}' | grep -- "-$pid\$" || true); do
+		ip netns exec "$ns" "$CTL" mode off 2>/dev/null || true
+		ip netns pids "$ns" | xargs -r kill 2>/dev/null || true
 		ip netns del "$ns"
 	done
 	if module_loaded; then
 		echo off >"$PARAMS/mode" 2>/dev/null || true
-		rmmod ztdns 2>/dev/null || true
+		echo off >"$PARAMS/netns_mode" 2>/dev/null || true
+		unload >/dev/null 2>&1 || echo "cleanup: rmmod ztdns failed" >&2
 	fi
 }
 trap cleanup EXIT
+
+# This test's part of the kernel log: lines stamped since it started (the
+# earlier tests of the same boot logged similar lines).
+LOG_SINCE=$(cut -d' ' -f1 /proc/uptime)
+testlog() {
+	dmesg | awk -v s="$LOG_SINCE" '{ t = substr($0, 2, index($0, "]") - 2) + 0 } t >= s'
+}
+
+# logged PATTERN: this test's kernel log has a line matching PATTERN
+# (grep -E).  Counted, not grep -q: under pipefail an early exit of grep
+# would fail the pipeline.
+logged() {
+	pretty check "kernel log has: $1"
+	[ "$(testlog | grep -Ec -- "$1")" -gt 0 ] || fail "not in the kernel log: $1"
+}

@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """Echo client for the expiry test.
 
-  talker.py ADDR PORT --talk T --every I --idle J
+  talker.py ADDR PORT --talk T --every I --idle J [--before CMD...]
 
 Connects, then for T seconds sends one byte every I seconds and waits for
 its echo; then stays idle J seconds and sends one more byte.  Prints
 "alive N" after the talking phase (N echoes) and then "echo" or "cut" for
 the last byte (cut: no echo within 5 s).  Exit 0; exit 1 if an echo of the
 talking phase was missing, the connection could not be made, or the peer
-closed.
+closed.  --before runs a command right before connecting (to add the
+entry then, not before this interpreter's slow start under emulation).
 """
 import argparse
 import socket
+import subprocess
 import sys
 import time
 
@@ -23,7 +25,10 @@ def main():
     p.add_argument("--talk", type=float, default=8)
     p.add_argument("--every", type=float, default=0.5)
     p.add_argument("--idle", type=float, default=7)
+    p.add_argument("--before", nargs=argparse.REMAINDER)
     a = p.parse_args()
+    if a.before:
+        subprocess.run(a.before, check=True)
     s = socket.create_connection((a.addr, a.port), timeout=5)
     n = 0
     end = time.monotonic() + a.talk

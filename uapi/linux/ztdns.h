@@ -27,10 +27,15 @@
  *   request:  ZTDNS_A_ENTRIES: NLA_NESTED
  *               0: NLA_NESTED
  *                 ZTDNS_ENTRY_A_FAMILY, ZTDNS_ENTRY_A_ADDR,
- *                 ZTDNS_ENTRY_A_TTL (clamped to [min_ttl, max_ttl])
+ *                 ZTDNS_ENTRY_A_TTL (at most ZTDNS_TTL_LIMIT; clamped to
+ *                 [min_ttl, max_ttl])
  *               1: NLA_NESTED ...
+ *             An address already present keeps the later of its expiry
+ *             and the new one.  A full table (max_entries) refuses the
+ *             whole batch with ENOSPC.
  *
- * ZTDNS_CMD_DEL_ENTRIES                  as ADD_ENTRIES, without TTL
+ * ZTDNS_CMD_DEL_ENTRIES                  as ADD_ENTRIES, without TTL; all or
+ *                                        nothing (ENOENT if one is absent)
  * ZTDNS_CMD_FLUSH_ENTRIES                request: (nothing)
  *
  * ZTDNS_CMD_GET_ENTRIES                  dump (NLM_F_DUMP)
@@ -39,18 +44,21 @@
  *               0: NLA_NESTED
  *                 ZTDNS_ENTRY_A_FAMILY, ZTDNS_ENTRY_A_ADDR,
  *                 ZTDNS_ENTRY_A_EXPIRES_MS (time left until the TTL ends),
- *                 ZTDNS_ENTRY_A_IDLE_MS (time since the last packet)
+ *                 ZTDNS_ENTRY_A_IDLE_MS (time since the last packet;
+ *                 absent while no packet used the entry)
  *
  * ZTDNS_CMD_ADD_SUBNET / ZTDNS_CMD_DEL_SUBNET
  *   request:  ZTDNS_A_SUBNET: NLA_NESTED
- *               ZTDNS_SUBNET_A_FAMILY, ZTDNS_SUBNET_A_ADDR,
- *               ZTDNS_SUBNET_A_PREFIX_LEN (u8, at most 32 or 128)
+ *               ZTDNS_SUBNET_A_FAMILY, ZTDNS_SUBNET_A_ADDR (host bits
+ *               clear), ZTDNS_SUBNET_A_PREFIX_LEN (u8, at most 32 or 128)
  * ZTDNS_CMD_GET_SUBNETS                  dump; replies as the request above
  *
  * ZTDNS_CMD_ADD_SERVER / ZTDNS_CMD_DEL_SERVER
  *   request:  ZTDNS_A_SERVER: NLA_NESTED
  *               ZTDNS_SERVER_A_FAMILY, ZTDNS_SERVER_A_ADDR,
- *               ZTDNS_SERVER_A_PORT (u16, host byte order)
+ *               ZTDNS_SERVER_A_PORT (u16, host byte order, not 0; default
+ *               ZTDNS_DEFAULT_SERVER_PORT)
+ *             A packet to the address and port, TCP or UDP, passes.
  * ZTDNS_CMD_GET_SERVERS                  dump; replies as the request above
  *
  * ZTDNS_CMD_GET_STATS
@@ -73,6 +81,9 @@
 
 /* Default port of a protective server endpoint: DNS over TLS. */
 #define ZTDNS_DEFAULT_SERVER_PORT 853
+
+/* The longest TTL, grace, min_ttl and max_ttl accepted: a week. */
+#define ZTDNS_TTL_LIMIT 604800
 
 enum ztdns_mode {
 	ZTDNS_MODE_OFF,		/* every packet passes, nothing is logged */
