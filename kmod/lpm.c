@@ -318,6 +318,14 @@ int ztdns_lpm_remove(struct ztdns_lpm *t, const u8 *key, u8 cidr,
 	return 0;
 }
 
+static struct ztdns_lpm_node *ztdns_lpm_first_child(struct ztdns_lpm_node *n,
+						    struct mutex *lock)
+{
+	struct ztdns_lpm_node *c = ztdns_lpm_deref(&n->child[0], lock);
+
+	return c ? c : ztdns_lpm_deref(&n->child[1], lock);
+}
+
 /**
  * ztdns_lpm_walk() - call fn for each inserted prefix, in key order
  * @t: the trie
@@ -341,9 +349,7 @@ int ztdns_lpm_walk(struct ztdns_lpm *t,
 			if (ret)
 				return ret;
 		}
-		c = ztdns_lpm_deref(&n->child[0], lock);
-		if (!c)
-			c = ztdns_lpm_deref(&n->child[1], lock);
+		c = ztdns_lpm_first_child(n, lock);
 		if (c) {
 			n = c;
 			continue;
@@ -380,9 +386,7 @@ void ztdns_lpm_free(struct ztdns_lpm *t, struct mutex *lock)
 	t->count = 0;
 	/* Post-order by parent pointers: free a node once it has no child. */
 	while (n) {
-		c = ztdns_lpm_deref(&n->child[0], lock);
-		if (!c)
-			c = ztdns_lpm_deref(&n->child[1], lock);
+		c = ztdns_lpm_first_child(n, lock);
 		if (c) {
 			n = c;
 			continue;

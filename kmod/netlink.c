@@ -733,6 +733,11 @@ err:
 	.maxattr = ZTDNS_A_MAX, .flags = GENL_ADMIN_PERM,		\
 }
 
+#define ZTDNS_DUMP(_cmd, _fn) {						\
+	.cmd = _cmd, .dumpit = _fn, .policy = ztdns_none_policy,	\
+	.maxattr = ZTDNS_A_MAX, .flags = GENL_ADMIN_PERM,		\
+}
+
 static const struct genl_ops ztdns_genl_ops[] = {
 	ZTDNS_DO(ZTDNS_CMD_GET_CONFIG, ztdns_nl_get_config, ztdns_none_policy),
 	ZTDNS_DO(ZTDNS_CMD_SET_CONFIG, ztdns_nl_set_config,
@@ -756,24 +761,12 @@ static const struct genl_ops ztdns_genl_ops[] = {
 		 ztdns_subnet_op_policy),
 	ZTDNS_DO(ZTDNS_CMD_DEL_SUBNET, ztdns_nl_del_subnet,
 		 ztdns_subnet_op_policy),
-	{
-		.cmd = ZTDNS_CMD_GET_SUBNETS,
-		.dumpit = ztdns_dump_subnets,
-		.policy = ztdns_none_policy,
-		.maxattr = ZTDNS_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
+	ZTDNS_DUMP(ZTDNS_CMD_GET_SUBNETS, ztdns_dump_subnets),
 	ZTDNS_DO(ZTDNS_CMD_ADD_SERVER, ztdns_nl_add_server,
 		 ztdns_server_op_policy),
 	ZTDNS_DO(ZTDNS_CMD_DEL_SERVER, ztdns_nl_del_server,
 		 ztdns_server_op_policy),
-	{
-		.cmd = ZTDNS_CMD_GET_SERVERS,
-		.dumpit = ztdns_dump_servers,
-		.policy = ztdns_none_policy,
-		.maxattr = ZTDNS_A_MAX,
-		.flags = GENL_ADMIN_PERM,
-	},
+	ZTDNS_DUMP(ZTDNS_CMD_GET_SERVERS, ztdns_dump_servers),
 	ZTDNS_DO(ZTDNS_CMD_GET_STATS, ztdns_nl_get_stats, ztdns_none_policy),
 };
 

@@ -67,11 +67,25 @@ static const struct attribute_group ztdns_stat_group = {
 	.attrs = ztdns_stat_attrs,
 };
 
+/* /sys/module/ztdns, with a reference; built in, it exists for the params. */
+static struct kobject *ztdns_module_kobj(void)
+{
+#ifdef MODULE
+	return kobject_get(&THIS_MODULE->mkobj.kobj);
+#else
+	return kset_find_obj(module_kset, KBUILD_MODNAME);
+#endif
+}
+
 int __init ztdns_sysfs_init(void)
 {
+	struct kobject *parent = ztdns_module_kobj();
 	int ret;
 
-	ztdns_stats_kobj = kobject_create_and_add("stats", &THIS_MODULE->mkobj.kobj);
+	if (!parent)
+		return -ENOENT;
+	ztdns_stats_kobj = kobject_create_and_add("stats", parent);
+	kobject_put(parent);	/* the child holds its own reference */
 	if (!ztdns_stats_kobj)
 		return -ENOMEM;
 	ret = sysfs_create_group(ztdns_stats_kobj, &ztdns_stat_group);
