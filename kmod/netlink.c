@@ -468,8 +468,10 @@ static int ztdns_nl_subnet(struct genl_info *info, union ztdns_addr *addr,
 	return 0;
 }
 
-static int ztdns_nl_add_subnet(struct sk_buff *skb, struct genl_info *info)
+/* ADD_SUBNET and DEL_SUBNET: the same request, the trie changed two ways. */
+static int ztdns_nl_subnet_op(struct sk_buff *skb, struct genl_info *info)
 {
+	bool add = info->genlhdr->cmd == ZTDNS_CMD_ADD_SUBNET;
 	struct ztdns_net *zn = ztdns_info_net(info);
 	union ztdns_addr addr;
 	u8 fam, cidr;
@@ -479,31 +481,16 @@ static int ztdns_nl_add_subnet(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	mutex_lock(&zn->lock);
-	ret = ztdns_lpm_insert(&zn->subnets[fam], addr.b, cidr, &zn->lock);
+	if (add)
+		ret = ztdns_lpm_insert(&zn->subnets[fam], addr.b, cidr, &zn->lock);
+	else
+		ret = ztdns_lpm_remove(&zn->subnets[fam], addr.b, cidr, &zn->lock);
 	if (!ret)
 		zn->subnets_gen++;
 	mutex_unlock(&zn->lock);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "subnet already present");
-	return ret;
-}
-
-static int ztdns_nl_del_subnet(struct sk_buff *skb, struct genl_info *info)
-{
-	struct ztdns_net *zn = ztdns_info_net(info);
-	union ztdns_addr addr;
-	u8 fam, cidr;
-	int ret;
-
-	ret = ztdns_nl_subnet(info, &addr, &fam, &cidr);
-	if (ret)
-		return ret;
-	mutex_lock(&zn->lock);
-	ret = ztdns_lpm_remove(&zn->subnets[fam], addr.b, cidr, &zn->lock);
-	if (!ret)
-		zn->subnets_gen++;
-	mutex_unlock(&zn->lock);
-	if (ret == -ENOENT)
+	else if (ret == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "no such subnet");
 	return ret;
 }
@@ -582,8 +569,10 @@ static int ztdns_nl_server(struct genl_info *info, struct ztdns_server *srv)
 	return 0;
 }
 
-static int ztdns_nl_add_server(struct sk_buff *skb, struct genl_info *info)
+/* ADD_SERVER and DEL_SERVER: the same request, the list changed two ways. */
+static int ztdns_nl_server_op(struct sk_buff *skb, struct genl_info *info)
 {
+	bool add = info->genlhdr->cmd == ZTDNS_CMD_ADD_SERVER;
 	struct ztdns_net *zn = ztdns_info_net(info);
 	struct ztdns_server srv;
 	int ret;
@@ -592,28 +581,13 @@ static int ztdns_nl_add_server(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	mutex_lock(&zn->lock);
-	ret = ztdns_add_server(zn, &srv);
+	ret = add ? ztdns_add_server(zn, &srv) : ztdns_del_server(zn, &srv);
 	mutex_unlock(&zn->lock);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG(info->extack, "server already present");
 	else if (ret == -ENOSPC)
 		NL_SET_ERR_MSG(info->extack, "too many servers");
-	return ret;
-}
-
-static int ztdns_nl_del_server(struct sk_buff *skb, struct genl_info *info)
-{
-	struct ztdns_net *zn = ztdns_info_net(info);
-	struct ztdns_server srv;
-	int ret;
-
-	ret = ztdns_nl_server(info, &srv);
-	if (ret)
-		return ret;
-	mutex_lock(&zn->lock);
-	ret = ztdns_del_server(zn, &srv);
-	mutex_unlock(&zn->lock);
-	if (ret == -ENOENT)
+	else if (ret == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "no such server");
 	return ret;
 }
@@ -757,14 +731,14 @@ static const struct genl_ops ztdns_genl_ops[] = {
 		.maxattr = ZTDNS_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
-	ZTDNS_DO(ZTDNS_CMD_ADD_SUBNET, ztdns_nl_add_subnet,
+	ZTDNS_DO(ZTDNS_CMD_ADD_SUBNET, ztdns_nl_subnet_op,
 		 ztdns_subnet_op_policy),
-	ZTDNS_DO(ZTDNS_CMD_DEL_SUBNET, ztdns_nl_del_subnet,
+	ZTDNS_DO(ZTDNS_CMD_DEL_SUBNET, ztdns_nl_subnet_op,
 		 ztdns_subnet_op_policy),
 	ZTDNS_DUMP(ZTDNS_CMD_GET_SUBNETS, ztdns_dump_subnets),
-	ZTDNS_DO(ZTDNS_CMD_ADD_SERVER, ztdns_nl_add_server,
+	ZTDNS_DO(ZTDNS_CMD_ADD_SERVER, ztdns_nl_server_op,
 		 ztdns_server_op_policy),
-	ZTDNS_DO(ZTDNS_CMD_DEL_SERVER, ztdns_nl_del_server,
+	ZTDNS_DO(ZTDNS_CMD_DEL_SERVER, ztdns_nl_server_op,
 		 ztdns_server_op_policy),
 	ZTDNS_DUMP(ZTDNS_CMD_GET_SERVERS, ztdns_dump_servers),
 	ZTDNS_DO(ZTDNS_CMD_GET_STATS, ztdns_nl_get_stats, ztdns_none_policy),
