@@ -390,3 +390,30 @@ const char *ztnl_strerror(const struct ztnl *nl, int err)
 		return nl->errmsg;
 	return strerror(-err);
 }
+
+/**
+ * ztnl_get_addr() - an address from a FAMILY and an ADDR attribute
+ * @family: the u16 family attribute, or NULL
+ * @addr: the address attribute, or NULL
+ * @a: filled in on success
+ *
+ * Return: 0, or -EINVAL when one is missing or they do not agree.
+ */
+int ztnl_get_addr(struct nlattr *family, struct nlattr *addr,
+		  struct zt_addr *a)
+{
+	if (!family || !addr)
+		return -EINVAL;
+	return zt_addr_set(a, nla_get_u16(family), nla_data(addr),
+			   nla_len(addr));
+}
+
+/* Put @a as a FAMILY and an ADDR attribute.  Return: 0 or -EMSGSIZE. */
+int ztnl_put_addr(struct nl_msg *msg, int family_attr, int addr_attr,
+		  const struct zt_addr *a)
+{
+	if (nla_put_u16(msg, family_attr, a->family) ||
+	    nla_put(msg, addr_attr, zt_addr_len(a->family), a->bytes))
+		return -EMSGSIZE;
+	return 0;
+}

@@ -10,6 +10,8 @@
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
+#include "parse.h"
+
 struct ztnl {
 	struct nl_sock *sock;
 	int family;
@@ -30,5 +32,9 @@ int ztnl_subscribe(struct ztnl *nl, const char *group);
 int ztnl_fd(const struct ztnl *nl);
 int ztnl_recv(struct ztnl *nl, ztnl_reply_fn fn, void *arg);
 const char *ztnl_strerror(const struct ztnl *nl, int err);
+int ztnl_get_addr(struct nlattr *family, struct nlattr *addr,
+		  struct zt_addr *a);
+int ztnl_put_addr(struct nl_msg *msg, int family_attr, int addr_attr,
+		  const struct zt_addr *a);
 
 #endif /* ZTDNS_NL_H */

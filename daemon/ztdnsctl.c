@@ -146,24 +146,6 @@ static size_t attr_strlen(struct nlattr *a)
 	return strnlen(nla_data(a), nla_len(a));
 }
 
-static int attr_addr(struct nlattr *family, struct nlattr *addr,
-		     struct zt_addr *a)
-{
-	if (!family || !addr)
-		return -EINVAL;
-	return zt_addr_set(a, nla_get_u16(family), nla_data(addr),
-			   nla_len(addr));
-}
-
-static int put_addr(struct nl_msg *msg, int family_attr, int addr_attr,
-		    const struct zt_addr *a)
-{
-	if (nla_put_u16(msg, family_attr, a->family) ||
-	    nla_put(msg, addr_attr, zt_addr_len(a->family), a->bytes))
-		return -EMSGSIZE;
-	return 0;
-}
-
 static int ctl_open(struct ztnl *nl)
 {
 	int ret = ztnl_open(nl);
@@ -541,7 +523,7 @@ static void print_entry(struct list *l, struct nlattr *e)
 	struct zt_addr a;
 
 	if (nla_parse_nested(tb, ZTDNS_ENTRY_A_MAX, e, entry_policy) < 0 ||
-	    attr_addr(tb[ZTDNS_ENTRY_A_FAMILY], tb[ZTDNS_ENTRY_A_ADDR], &a))
+	    ztnl_get_addr(tb[ZTDNS_ENTRY_A_FAMILY], tb[ZTDNS_ENTRY_A_ADDR], &a))
 		return;
 	zt_format_addr(buf, sizeof(buf), &a, 0);
 	list_item(l);
@@ -587,7 +569,7 @@ static int put_entry(struct nl_msg *msg, int i, const struct zt_addr *a,
 
 	if (!entry)
 		return -EMSGSIZE;
-	if (put_addr(msg, ZTDNS_ENTRY_A_FAMILY, ZTDNS_ENTRY_A_ADDR, a) ||
+	if (ztnl_put_addr(msg, ZTDNS_ENTRY_A_FAMILY, ZTDNS_ENTRY_A_ADDR, a) ||
 	    (ttl && nla_put_u32(msg, ZTDNS_ENTRY_A_TTL, *ttl))) {
 		nla_nest_cancel(msg, entry);
 		return -EMSGSIZE;
@@ -878,7 +860,7 @@ static void print_subnet(struct list *l, struct nlattr *s)
 	struct zt_addr a;
 
 	if (nla_parse_nested(tb, ZTDNS_SUBNET_A_MAX, s, subnet_policy) < 0 ||
-	    attr_addr(tb[ZTDNS_SUBNET_A_FAMILY], tb[ZTDNS_SUBNET_A_ADDR], &a) ||
+	    ztnl_get_addr(tb[ZTDNS_SUBNET_A_FAMILY], tb[ZTDNS_SUBNET_A_ADDR], &a) ||
 	    !tb[ZTDNS_SUBNET_A_PREFIX_LEN])
 		return;
 	plen = nla_get_u8(tb[ZTDNS_SUBNET_A_PREFIX_LEN]);
@@ -908,7 +890,7 @@ static int subnet_fill(struct nl_msg *msg, void *arg)
 
 	nest = nla_nest_start(msg, ZTDNS_A_SUBNET | NLA_F_NESTED);
 	if (!nest ||
-	    put_addr(msg, ZTDNS_SUBNET_A_FAMILY, ZTDNS_SUBNET_A_ADDR,
+	    ztnl_put_addr(msg, ZTDNS_SUBNET_A_FAMILY, ZTDNS_SUBNET_A_ADDR,
 		     &r->addr) ||
 	    nla_put_u8(msg, ZTDNS_SUBNET_A_PREFIX_LEN, r->plen))
 		return -EMSGSIZE;
@@ -976,7 +958,7 @@ static void print_server(struct list *l, struct nlattr *s)
 	struct zt_addr a;
 
 	if (nla_parse_nested(tb, ZTDNS_SERVER_A_MAX, s, server_policy) < 0 ||
-	    attr_addr(tb[ZTDNS_SERVER_A_FAMILY], tb[ZTDNS_SERVER_A_ADDR], &a))
+	    ztnl_get_addr(tb[ZTDNS_SERVER_A_FAMILY], tb[ZTDNS_SERVER_A_ADDR], &a))
 		return;
 	if (tb[ZTDNS_SERVER_A_PORT])
 		port = nla_get_u16(tb[ZTDNS_SERVER_A_PORT]);
@@ -1006,7 +988,7 @@ static int server_fill(struct nl_msg *msg, void *arg)
 
 	nest = nla_nest_start(msg, ZTDNS_A_SERVER | NLA_F_NESTED);
 	if (!nest ||
-	    put_addr(msg, ZTDNS_SERVER_A_FAMILY, ZTDNS_SERVER_A_ADDR,
+	    ztnl_put_addr(msg, ZTDNS_SERVER_A_FAMILY, ZTDNS_SERVER_A_ADDR,
 		     &r->addr) ||
 	    nla_put_u16(msg, ZTDNS_SERVER_A_PORT, r->port))
 		return -EMSGSIZE;
@@ -1140,9 +1122,9 @@ static int event_parse(struct nl_msg *msg, struct event *ev)
 	    nla_parse_nested(e, ZTDNS_EVENT_A_MAX, tb[ZTDNS_A_EVENT],
 			     event_policy) < 0 ||
 	    !e[ZTDNS_EVENT_A_VERDICT] || !e[ZTDNS_EVENT_A_PROTO] ||
-	    attr_addr(e[ZTDNS_EVENT_A_FAMILY], e[ZTDNS_EVENT_A_SADDR],
+	    ztnl_get_addr(e[ZTDNS_EVENT_A_FAMILY], e[ZTDNS_EVENT_A_SADDR],
 		      &ev->saddr) ||
-	    attr_addr(e[ZTDNS_EVENT_A_FAMILY], e[ZTDNS_EVENT_A_DADDR],
+	    ztnl_get_addr(e[ZTDNS_EVENT_A_FAMILY], e[ZTDNS_EVENT_A_DADDR],
 		      &ev->daddr))
 		return -EINVAL;
 	ev->verdict = nla_get_u8(e[ZTDNS_EVENT_A_VERDICT]);
