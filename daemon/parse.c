@@ -42,6 +42,33 @@ size_t zt_addr_len(int family)
 }
 
 /**
+ * zt_sockaddr() - a socket address for an address and a port
+ * @ss: filled in (zeroed first)
+ * @a: the address
+ * @port: host byte order
+ *
+ * Return: the length of the sockaddr_in or sockaddr_in6 in @ss.
+ */
+socklen_t zt_sockaddr(struct sockaddr_storage *ss, const struct zt_addr *a,
+		      uint16_t port)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr = a->v4;
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	sin6->sin6_addr = a->v6;
+	return sizeof(*sin6);
+}
+
+/**
  * zt_addr_set() - an address from a family and bytes (as netlink gives them)
  * @a: filled in on success
  * @family: AF_INET or AF_INET6

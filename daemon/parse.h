@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 /* An IPv4 or IPv6 address, in network byte order. */
 struct zt_addr {
@@ -30,6 +31,8 @@ struct zt_addr {
 #define ZT_ADDRSTRLEN (INET6_ADDRSTRLEN + 8)
 
 size_t zt_addr_len(int family);
+socklen_t zt_sockaddr(struct sockaddr_storage *ss, const struct zt_addr *a,
+		      uint16_t port);
 int zt_addr_set(struct zt_addr *a, int family, const void *data, size_t len);
 int zt_parse_addr(const char *s, struct zt_addr *a);
 int zt_parse_cidr(const char *s, struct zt_addr *a, unsigned int *plen);

@@ -13,51 +13,10 @@
 #include "daemon/parse.h"
 #include "uapi/linux/ztdns.h"
 
+#define CHECK_QUOTE_IN	/* the inputs are words: quote them */
+#include "check.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static unsigned int checks, failures;
-
-static void check_int(const char *what, const char *in, long long got,
-		      long long want)
-{
-	checks++;
-	if (got == want)
-		return;
-	failures++;
-	printf("FAIL %s(\"%s\"): got %lld, want %lld\n", what, in, got, want);
-}
-
-static void check_str(const char *what, const char *in, const char *got,
-		      const char *want)
-{
-	checks++;
-	if (got && want && !strcmp(got, want))
-		return;
-	if (!got && !want)
-		return;
-	failures++;
-	printf("FAIL %s(\"%s\"): got \"%s\", want \"%s\"\n", what, in,
-	       got ? got : "(null)", want ? want : "(null)");
-}
-
-static void check_bytes(const char *what, const char *in,
-			const unsigned char *got, const unsigned char *want,
-			size_t len)
-{
-	size_t i;
-
-	checks++;
-	if (!memcmp(got, want, len))
-		return;
-	failures++;
-	printf("FAIL %s(\"%s\"): got", what, in);
-	for (i = 0; i < len; i++)
-		printf(" %02x", got[i]);
-	printf(", want");
-	for (i = 0; i < len; i++)
-		printf(" %02x", want[i]);
-	putchar('\n');
-}
 
 struct addr_case {
 	const char *in;
@@ -516,6 +475,5 @@ int main(void)
 	test_escape("zt_text_escape", zt_text_escape, text_cases,
 		    ARRAY_SIZE(text_cases));
 	test_escape_short();
-	printf("parse_test: %u checks, %u failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_done("parse_test");
 }
