@@ -26,13 +26,24 @@ ZCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -D_GNU_SOURCE -I. -DZTDNS_VERSION='"$(VERSION)"' \
 	$(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0)
+TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
+INI_LIBS := $(shell pkg-config --libs inih)
+SD_LIBS := $(shell pkg-config --libs libsystemd libcap-ng)
 
 TOOLS := daemon/ztdnsd daemon/ztdnsctl
-UNIT_TESTS := tests/unit/parse_test
+UNIT_TESTS := tests/unit/parse_test tests/unit/dns_test tests/unit/config_test \
+	tests/unit/cache_test tests/unit/rebind_test
+FUZZERS := tests/fuzz/dns_fuzz tests/fuzz/config_fuzz
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+ZTDNSD_OBJS := daemon/ztdnsd.o daemon/client.o daemon/resolve.o daemon/upstream.o \
+	daemon/kernel.o daemon/tls.o daemon/dns.o daemon/cache.o \
+	daemon/rebind.o daemon/config.o daemon/log.o daemon/nl.o daemon/parse.o
 KMOD_SRC := $(wildcard kmod/*.[ch] kmod/tests/*.c) kmod/Kbuild uapi/linux/ztdns.h
 
 .PHONY: all module tools unit-tests check demo kunit vmtest unit style install \
-	dkms-install uninstall clean debug-kernel
+	dkms-install uninstall clean debug-kernel fuzzers fuzz
 
 all: module tools
 
@@ -42,17 +53,21 @@ kmod/ztdns.ko: $(KMOD_SRC)
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_ZTDNS=m ZTDNS_VERSION=$(VERSION) modules
 
-tools: $(TOOLS) unit-tests tests/vm/probe
+tools: $(TOOLS) unit-tests fuzzers tests/vm/probe tests/vm/resolve
 
 daemon/ztdnsctl: daemon/ztdnsctl.o daemon/nl.o daemon/parse.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
-daemon/ztdnsd: daemon/ztdnsd.o
-	$(CC) $(LDFLAGS) -o $@ $^
+daemon/ztdnsd: $(ZTDNSD_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) $(INI_LIBS) $(SD_LIBS)
 
-# The VM tests' packet sender.
+# The VM tests' packet sender, and their resolve-then-connect client.
 tests/vm/probe: tests/vm/probe.c
 	$(CC) $(CFLAGS) $(ZCFLAGS) -o $@ $<
+
+tests/vm/resolve: tests/vm/resolve.c daemon/dns.c daemon/parse.c \
+		daemon/dns.h daemon/parse.h
+	$(CC) $(CFLAGS) $(ZCFLAGS) -o $@ $(filter %.c,$^)
 
 daemon/%.o: daemon/%.c $(wildcard daemon/*.h) uapi/linux/ztdns.h
 	$(CC) $(CFLAGS) $(ZCFLAGS) -c -o $@ $<
@@ -61,9 +76,50 @@ daemon/%.o: daemon/%.c $(wildcard daemon/*.h) uapi/linux/ztdns.h
 unit-tests: $(UNIT_TESTS)
 
 tests/unit/parse_test: tests/unit/parse_test.c daemon/parse.c daemon/parse.h \
-		uapi/linux/ztdns.h
+		uapi/linux/ztdns.h tests/unit/check.h
 	$(CC) $(CFLAGS) $(ZCFLAGS) $(LDFLAGS) -o $@ tests/unit/parse_test.c \
 		daemon/parse.c
+
+tests/unit/dns_test: tests/unit/dns_test.c daemon/dns.c daemon/parse.c \
+		daemon/dns.h daemon/parse.h tests/unit/check.h
+	$(CC) $(CFLAGS) $(ZCFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
+
+tests/unit/cache_test: tests/unit/cache_test.c daemon/cache.c daemon/dns.c \
+		daemon/parse.c daemon/cache.h daemon/dns.h daemon/parse.h \
+		tests/unit/check.h
+	$(CC) $(CFLAGS) $(ZCFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
+
+tests/unit/rebind_test: tests/unit/rebind_test.c daemon/rebind.c \
+		daemon/parse.c daemon/rebind.h daemon/parse.h tests/unit/check.h
+	$(CC) $(CFLAGS) $(ZCFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
+
+tests/unit/config_test: tests/unit/config_test.c daemon/config.c \
+		daemon/rebind.c daemon/parse.c daemon/config.h daemon/rebind.h \
+		daemon/parse.h uapi/linux/ztdns.h tests/unit/check.h
+	$(CC) $(CFLAGS) $(ZCFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) \
+		$(INI_LIBS) -lmbedcrypto
+
+# libFuzzer targets (clang); tests/unit/run runs each briefly on its corpus,
+# "make fuzz FUZZ_SECONDS=600" longer.
+fuzzers: $(FUZZERS)
+
+tests/fuzz/dns_fuzz: tests/fuzz/dns_fuzz.c daemon/dns.c daemon/parse.c \
+		daemon/dns.h daemon/parse.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(ZCFLAGS) -o $@ $(filter %.c,$^)
+
+tests/fuzz/config_fuzz: tests/fuzz/config_fuzz.c daemon/config.c \
+		daemon/rebind.c daemon/parse.c daemon/config.h daemon/rebind.h \
+		daemon/parse.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(ZCFLAGS) -o $@ $(filter %.c,$^) \
+		$(INI_LIBS) -lmbedcrypto
+
+FUZZ_SECONDS ?= 300
+fuzz: fuzzers
+	for f in $(notdir $(FUZZERS)); do \
+		n=$${f%_fuzz}; mkdir -p build/fuzz/$$n; \
+		tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+			build/fuzz/$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
 
 check:
 	@scripts/check
@@ -93,6 +149,11 @@ install: all
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	install -D -m 0755 daemon/ztdnsd $(DESTDIR)$(SBINDIR)/ztdnsd
 	install -D -m 0755 daemon/ztdnsctl $(DESTDIR)$(SBINDIR)/ztdnsctl
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/ztdns
+	sed 's|@SBINDIR@|$(SBINDIR)|' daemon/ztdnsd.service \
+		>$(DESTDIR)$(UNITDIR)/ztdnsd.service
+	install -m 0644 daemon/ztdnsd.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/ztdns/ztdnsd.conf.example
 	test -n "$(DESTDIR)" || depmod -a $(notdir $(patsubst %/build,%,$(KDIR)))
 
 dkms-install:
@@ -107,9 +168,12 @@ dkms-install:
 	test -n "$(DESTDIR)" || dkms add ztdns/$(VERSION)
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/ztdnsd $(DESTDIR)$(SBINDIR)/ztdnsctl
+	rm -f $(DESTDIR)$(SBINDIR)/ztdnsd $(DESTDIR)$(SBINDIR)/ztdnsctl \
+		$(DESTDIR)$(UNITDIR)/ztdnsd.service \
+		$(DESTDIR)$(SYSCONFDIR)/ztdns/ztdnsd.conf.example
 
 clean:
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f daemon/*.o $(TOOLS) tests/vm/probe $(UNIT_TESTS)
+	rm -f daemon/*.o $(TOOLS) tests/vm/probe tests/vm/resolve $(UNIT_TESTS) \
+		$(FUZZERS)
 	rm -rf build

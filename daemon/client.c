@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ztdnsd's side facing the host's applications: UDP and TCP listeners on
+ * the configured (loopback) addresses, and TCP clients with RFC 7766
+ * framing, several queries per connection, answered as they complete.
+ *
+ * Bounded under a flood: at most ZT_MAX_QUERIES queries in flight (more are
+ * dropped and counted), ZT_MAX_TCP clients (more are closed at once),
+ * ZT_TCP_PIPELINE queries per TCP client (it is not read meanwhile) and
+ * ZT_TCP_OUT_MAX bytes waiting for it; an idle TCP client is closed after
+ * ZT_TCP_IDLE_MS.
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ztdnsd.h"
+
+#define ZT_MAX_TCP		256
+#define ZT_TCP_PIPELINE		64
+#define ZT_TCP_OUT_MAX		(256 * 1024)
+#define ZT_TCP_IDLE_MS		10000
+#define ZT_UDP_BURST		64	/* datagrams per wakeup */
+
+struct zt_listener {
+	struct zt_io io;
+	bool tcp;
+};
+
+struct zt_tcp_client {
+	struct zt_io io;
+	struct zt_tcp_client *prev, *next;
+	bool closed;			/* the socket is gone, queries are not */
+	unsigned int pending;		/* queries in flight */
+	uint64_t last_ms;
+	uint8_t *out;
+	size_t out_len, out_cap;
+	size_t in_len;
+	uint8_t in[2 + ZT_DNS_MSG_MAX];
+};
+
+static struct zt_listener zt_listeners[2 * ZT_CFG_MAX_LISTEN];
+static unsigned int zt_nlisteners;
+static struct zt_tcp_client *zt_tcp_clients;
+static unsigned int zt_ntcp;
+static uint8_t zt_udp_buf[ZT_DNS_MSG_MAX];
+
+static struct zt_query *zt_query_new(const uint8_t *msg, size_t len,
+				     int *ret)
+{
+	struct zt_query *q;
+
+	if (zt.nqueries >= ZT_MAX_QUERIES) {
+		zt.stats.dropped++;
+		*ret = -ENOBUFS;
+		return NULL;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		zt.stats.dropped++;
+		*ret = -ENOMEM;
+		return NULL;
+	}
+	q->udp_fd = -1;
+	*ret = zt_dns_parse_query(msg, len, &q->dq);
+	zt.nqueries++;
+	return q;
+}
+
+/* Answer a query that cannot be forwarded; drop what cannot be answered. */
+static void zt_query_reject(struct zt_query *q, int ret)
+{
+	uint8_t buf[ZT_DNS_HDR_LEN + ZT_DNS_NAME_MAX + 64];
+	int len = -EINVAL;
+
+	zt.stats.dropped++;
+	if (ret == -ENOTSUP)
+		len = zt_dns_error_reply(buf, sizeof(buf), &q->dq,
+					 ZT_DNS_RCODE_NOTIMP);
+	zt_client_send(q, buf, len > 0 ? len : 0);
+}
+
+static void zt_tcp_free(struct zt_tcp_client *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		zt_tcp_clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	zt_ntcp--;
+	free(c->out);
+	free(c);
+}
+
+static void zt_tcp_close(struct zt_tcp_client *c)
+{
+	if (!c->closed) {
+		zt_io_del(&c->io);
+		close(c->io.fd);
+		c->closed = true;
+	}
+	if (!c->pending)
+		zt_tcp_free(c);
+}
+
+static void zt_tcp_events(struct zt_tcp_client *c)
+{
+	uint32_t ev = 0;
+
+	if (c->pending < ZT_TCP_PIPELINE && c->out_len < ZT_TCP_OUT_MAX)
+		ev |= EPOLLIN;
+	if (c->out_len)
+		ev |= EPOLLOUT;
+	zt_io_mod(&c->io, ev);
+}
+
+/* Return false when @c is gone. */
+static bool zt_tcp_write(struct zt_tcp_client *c)
+{
+	ssize_t n;
+
+	while (c->out_len) {
+		n = send(c->io.fd, c->out, c->out_len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return true;
+			zt_tcp_close(c);
+			return false;
+		}
+		memmove(c->out, c->out + n, c->out_len - n);
+		c->out_len -= n;
+	}
+	return true;
+}
+
+/* Return false when @c is gone. */
+static bool zt_tcp_read(struct zt_tcp_client *c)
+{
+	struct zt_query *q;
+	size_t want, flen;
+	ssize_t n;
+	int ret;
+
+	while (c->pending < ZT_TCP_PIPELINE && c->out_len < ZT_TCP_OUT_MAX) {
+		want = c->in_len < 2 ? 2 : 2 + (c->in[0] << 8 | c->in[1]);
+		n = recv(c->io.fd, c->in + c->in_len, want - c->in_len, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return true;
+		if (n <= 0) {
+			zt_tcp_close(c);
+			return false;
+		}
+		c->in_len += n;
+		c->last_ms = zt_now_ms();
+		if (c->in_len < 2)
+			continue;
+		flen = c->in[0] << 8 | c->in[1];
+		if (c->in_len < 2 + flen)
+			continue;
+		c->in_len = 0;
+		q = zt_query_new(c->in + 2, flen, &ret);
+		if (!q)
+			continue;
+		q->tcp = c;
+		/* The query's hold, and ours: it may be answered at once. */
+		c->pending += 2;
+		if (ret)
+			zt_query_reject(q, ret);
+		else
+			zt_resolve(q);
+		c->pending--;
+		if (c->closed) {
+			if (!c->pending)
+				zt_tcp_free(c);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void zt_tcp_io(struct zt_io *io, uint32_t events)
+{
+	struct zt_tcp_client *c = (struct zt_tcp_client *)io;
+
+	if ((events & EPOLLOUT) && !zt_tcp_write(c))
+		return;
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !zt_tcp_read(c))
+		return;
+	zt_tcp_events(c);
+}
+
+static void zt_accept(struct zt_listener *l)
+{
+	struct zt_tcp_client *c;
+	int fd;
+
+	for (;;) {
+		fd = accept4(l->io.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (zt_ntcp >= ZT_MAX_TCP) {
+			zt.stats.dropped++;
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->io.fd = fd;
+		c->io.fn = zt_tcp_io;
+		c->last_ms = zt_now_ms();
+		if (zt_io_add(&c->io, EPOLLIN)) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = zt_tcp_clients;
+		if (c->next)
+			c->next->prev = c;
+		zt_tcp_clients = c;
+		zt_ntcp++;
+	}
+}
+
+static void zt_udp_read(struct zt_listener *l)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	struct zt_query *q;
+	unsigned int i;
+	ssize_t n;
+	int ret;
+
+	for (i = 0; i < ZT_UDP_BURST; i++) {
+		plen = sizeof(peer);
+		n = recvfrom(l->io.fd, zt_udp_buf, sizeof(zt_udp_buf), 0,
+			     (struct sockaddr *)&peer, &plen);
+		if (n < 0)
+			return;
+		q = zt_query_new(zt_udp_buf, n, &ret);
+		if (!q)
+			continue;
+		q->udp_fd = l->io.fd;
+		memcpy(&q->peer, &peer, plen);
+		q->peer_len = plen;
+		if (ret)
+			zt_query_reject(q, ret);
+		else
+			zt_resolve(q);
+	}
+}
+
+static void zt_listener_io(struct zt_io *io, uint32_t events)
+{
+	struct zt_listener *l = (struct zt_listener *)io;
+
+	(void)events;
+	if (l->tcp)
+		zt_accept(l);
+	else
+		zt_udp_read(l);
+}
+
+/**
+ * zt_client_send() - answer a query and free it
+ * @q: the query; freed here
+ * @msg: the reply, or NULL with @len 0 to answer nothing
+ * @len: its length
+ */
+void zt_client_send(struct zt_query *q, const uint8_t *msg, size_t len)
+{
+	struct zt_tcp_client *c = q->tcp;
+	size_t cap;
+	uint8_t *out;
+
+	if (c) {
+		c->pending--;
+		if (c->closed) {
+			if (!c->pending)
+				zt_tcp_free(c);
+		} else if (len && c->out_len + 2 + len <= 2 * ZT_TCP_OUT_MAX) {
+			cap = c->out_cap ? c->out_cap : 4096;
+			while (cap < c->out_len + 2 + len)
+				cap *= 2;
+			out = cap == c->out_cap ? c->out : realloc(c->out, cap);
+			if (out) {
+				c->out = out;
+				c->out_cap = cap;
+				out[c->out_len] = len >> 8;
+				out[c->out_len + 1] = len;
+				memcpy(out + c->out_len + 2, msg, len);
+				c->out_len += 2 + len;
+				if (zt_tcp_write(c))
+					zt_tcp_events(c);
+			}
+		} else {
+			zt_tcp_events(c);
+		}
+	} else if (len) {
+		sendto(q->udp_fd, msg, len, MSG_DONTWAIT,
+		       (struct sockaddr *)&q->peer, q->peer_len);
+	}
+	zt.nqueries--;
+	free(q);
+}
+
+/* Close TCP clients idle for ZT_TCP_IDLE_MS; when to look again. */
+uint64_t zt_client_tick(uint64_t now)
+{
+	struct zt_tcp_client *c, *n;
+	uint64_t next = now + ZT_TCP_IDLE_MS;
+
+	for (c = zt_tcp_clients; c; c = n) {
+		n = c->next;
+		if (c->closed || c->pending || c->out_len)
+			continue;
+		if (now >= c->last_ms + ZT_TCP_IDLE_MS)
+			zt_tcp_close(c);
+		else if (c->last_ms + ZT_TCP_IDLE_MS < next)
+			next = c->last_ms + ZT_TCP_IDLE_MS;
+	}
+	return next;
+}
+
+static int zt_listen_one(const struct zt_listen *cfg, bool tcp)
+{
+	struct zt_listener *l = &zt_listeners[zt_nlisteners];
+	struct sockaddr_storage ss;
+	char buf[ZT_ADDRSTRLEN];
+	int one = 1, fd;
+	socklen_t len;
+
+	fd = socket(cfg->addr.family, (tcp ? SOCK_STREAM : SOCK_DGRAM) |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto err;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (cfg->addr.family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	len = zt_sockaddr(&ss, &cfg->addr, cfg->port);
+	if (bind(fd, (struct sockaddr *)&ss, len) ||
+	    (tcp && listen(fd, 128)))
+		goto err;
+	l->io.fd = fd;
+	l->io.fn = zt_listener_io;
+	l->tcp = tcp;
+	if (zt_io_add(&l->io, EPOLLIN))
+		goto err;
+	zt_nlisteners++;
+	return 0;
+err:
+	zt_log(LOG_ERR, "cannot listen on %s/%s: %s",
+	       zt_format_addr(buf, sizeof(buf), &cfg->addr, cfg->port),
+	       tcp ? "tcp" : "udp", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -errno;
+}
+
+/* Bind every listener; 0, or a negative errno after logging why. */
+int zt_client_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < zt.cfg.nlisten; i++) {
+		ret = zt_listen_one(&zt.cfg.listen[i], false);
+		if (!ret)
+			ret = zt_listen_one(&zt.cfg.listen[i], true);
+		if (ret) {
+			zt_client_uninit();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void zt_client_uninit(void)
+{
+	unsigned int i;
+
+	while (zt_tcp_clients) {
+		zt_tcp_clients->pending = 0;
+		zt_tcp_close(zt_tcp_clients);
+	}
+	for (i = 0; i < zt_nlisteners; i++) {
+		zt_io_del(&zt_listeners[i].io);
+		close(zt_listeners[i].io.fd);
+	}
+	zt_nlisteners = 0;
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A query's life in ztdnsd: from the cache or from a protective server,
+ * through the kernel, to the client.
+ *
+ * The order is the point of Zero Trust DNS: the addresses of an answer are
+ * allowed in the kernel, and the kernel has acknowledged it, before the
+ * client sees the answer; so the client's next connect() to them passes,
+ * and nothing it was not told about does.  An answer whose addresses the
+ * kernel refuses becomes SERVFAIL.  Addresses in special-use ranges
+ * (rebind.h) are not learned unless an allowed subnet covers them.  A
+ * cache hit renews the entries with the TTLs left.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "rebind.h"
+#include "ztdnsd.h"
+
+static uint8_t zt_hit[ZT_DNS_MSG_MAX];	/* a reply from the cache */
+static uint8_t zt_out[ZT_DNS_MSG_MAX];	/* the reply to the client */
+static struct zt_dns_reply zt_cached;
+
+static uint32_t zt_clamp_ttl(uint32_t ttl)
+{
+	if (ttl < zt.cfg.min_ttl)
+		return zt.cfg.min_ttl;
+	if (ttl > zt.cfg.max_ttl)
+		return zt.cfg.max_ttl;
+	return ttl;
+}
+
+/* Allow the learnable addresses of @r; 0 or a negative errno. */
+static int zt_learn(struct zt_query *q, struct zt_dns_reply *r)
+{
+	char name[ZT_DNS_NAME_MAX * 4 + 16], addr[ZT_ADDRSTRLEN], err[256];
+	const char *special;
+	unsigned int i, n = 0;
+	int ret;
+
+	for (i = 0; i < r->naddrs; i++) {
+		special = zt_addr_special(&r->addrs[i].addr);
+		if (special && !zt_subnet_covers(zt.cfg.subnets,
+						 zt.cfg.nsubnets,
+						 &r->addrs[i].addr)) {
+			zt.stats.rebind_skipped++;
+			if (zt_log_ratelimit())
+				zt_log(LOG_NOTICE,
+				       "not learning %s for %s: %s address outside the allowed subnets",
+				       zt_format_addr(addr, sizeof(addr),
+						      &r->addrs[i].addr, 0),
+				       zt_dns_question_str(name, sizeof(name),
+							   &q->dq.q),
+				       special);
+			continue;
+		}
+		r->addrs[n].addr = r->addrs[i].addr;
+		r->addrs[n].ttl = zt_clamp_ttl(r->addrs[i].ttl);
+		n++;
+	}
+	ret = zt_kernel_allow(r->addrs, n, err, sizeof(err));
+	if (ret) {
+		zt.stats.kernel_errors++;
+		if (zt_log_ratelimit())
+			zt_log(LOG_ERR, "the kernel refused %u address%s for %s: %s",
+			       n, n == 1 ? "" : "es",
+			       zt_dns_question_str(name, sizeof(name), &q->dq.q),
+			       err);
+	}
+	return ret;
+}
+
+static size_t zt_limit(const struct zt_query *q)
+{
+	if (q->tcp)
+		return ZT_DNS_MSG_MAX;
+	return q->dq.udp_size > ZT_DNS_UDP_PLAIN ? q->dq.udp_size :
+	       ZT_DNS_UDP_PLAIN;
+}
+
+/* Learn, maybe cache, answer; @store: the reply came from upstream. */
+static void zt_answer(struct zt_query *q, const uint8_t *msg, size_t len,
+		      struct zt_dns_reply *r, bool store)
+{
+	uint32_t ttl = r->cache_ttl < zt.cfg.max_ttl ? r->cache_ttl :
+		       zt.cfg.max_ttl;
+	int out;
+
+	if (zt_learn(q, r)) {
+		zt_resolve_fail(q, NULL);
+		return;
+	}
+	/* Cache what is final: answers, NXDOMAIN, NODATA. */
+	if (store && !r->truncated && (r->rcode == ZT_DNS_RCODE_NOERROR ||
+				       r->rcode == ZT_DNS_RCODE_NXDOMAIN))
+		zt_cache_put(zt.cache, &q->dq.q, q->dq.dnssec_ok, msg, len, ttl,
+			     zt_now_ms());
+	out = zt_dns_client_reply(zt_out, sizeof(zt_out), msg, len, &q->dq,
+				  zt_limit(q));
+	if (out < 0) {
+		zt_resolve_fail(q, "cannot shape the reply for the client");
+		return;
+	}
+	zt.stats.answers++;
+	zt_client_send(q, zt_out, out);
+}
+
+void zt_resolve(struct zt_query *q)
+{
+	uint64_t now = zt_now_ms();
+	int len;
+
+	zt.stats.queries++;
+	q->start_ms = now;
+	q->deadline_ms = now + ZT_QUERY_DEADLINE_MS;
+	len = zt_cache_get(zt.cache, &q->dq.q, q->dq.dnssec_ok, zt_hit,
+			   sizeof(zt_hit), now);
+	if (len > 0 && !zt_dns_parse_reply(zt_hit, len, &q->dq.q,
+					   &zt_cached)) {
+		zt.stats.cache_hits++;
+		zt_answer(q, zt_hit, len, &zt_cached, false);
+		return;
+	}
+	zt_upstream_submit(q);
+}
+
+void zt_resolve_answer(struct zt_query *q, const uint8_t *msg, size_t len,
+		       struct zt_dns_reply *r)
+{
+	zt_answer(q, msg, len, r, true);
+}
+
+void zt_resolve_fail(struct zt_query *q, const char *why)
+{
+	char name[ZT_DNS_NAME_MAX * 4 + 16];
+	int len;
+
+	zt.stats.servfail++;
+	if (why && zt_log_ratelimit())
+		zt_log(LOG_NOTICE, "%s: SERVFAIL: %s",
+		       zt_dns_question_str(name, sizeof(name), &q->dq.q), why);
+	len = zt_dns_error_reply(zt_out, sizeof(zt_out), &q->dq,
+				 ZT_DNS_RCODE_SERVFAIL);
+	zt_client_send(q, zt_out, len > 0 ? len : 0);
+}

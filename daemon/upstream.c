@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DNS-over-TLS to the protective servers (RFC 7858, RFC 7766).
+ *
+ * Each server has at most one connection, kept open while it is used and
+ * closed after ZT_IDLE_MS without a query.  Queries are pipelined on it:
+ * each gets an ID unique on the connection, at most ZT_PIPELINE wait for
+ * their replies at once (the rest wait in order to be written), and
+ * replies are matched by ID and then by question, in whatever order they
+ * come.  Queries are padded (RFC 8467, 128-byte blocks).
+ *
+ * A query goes to the first server, in the configuration's order, that is
+ * not backing off.  A server backs off when a connection to it fails
+ * before it is ready (TCP, TLS, trust), for 1 s doubling to 60 s; its
+ * queries move to the next server.  A query whose attempt takes longer
+ * than ZT_QUERY_TIMEOUT_MS also moves on when another server is usable.
+ * A query no server can take, or still unanswered at its deadline, fails
+ * (SERVFAIL).  A TLS session is resumed on reconnection when the server
+ * allows it.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "tls.h"
+#include "ztdnsd.h"
+
+#define ZT_IDLE_MS		10000
+#define ZT_CONNECT_MS		3000
+#define ZT_PIPELINE		128
+#define ZT_BACKOFF_MIN_MS	1000
+#define ZT_BACKOFF_MAX_MS	60000
+
+enum zt_conn_state { ZT_CONNECTING, ZT_HANDSHAKE, ZT_READY };
+
+struct zt_server;
+
+struct zt_conn {
+	struct zt_io io;
+	struct zt_server *srv;
+	struct ztls_conn *tls;
+	enum zt_conn_state state;
+	uint64_t since_ms;		/* connect start, or last activity */
+	struct zt_query *head, *tail;	/* written ones first, in order */
+	unsigned int nsent;		/* the first nsent of the list */
+	unsigned int nqueries;
+	uint8_t *out;			/* framed queries to write */
+	size_t out_len, out_cap;
+	size_t retry_len;		/* a write to repeat with this length */
+	size_t in_len;
+	uint8_t in[2 + ZT_DNS_MSG_MAX];
+};
+
+struct zt_server {
+	const struct zt_server_cfg *cfg;
+	char name[ZT_ADDRSTRLEN + 260];	/* "ADDR:PORT (auth_name)", logs */
+	struct ztls_ctx *tls;
+	struct zt_conn *conn;
+	uint64_t down_until_ms;
+	unsigned int backoff_ms;
+};
+
+static struct zt_server zt_servers[ZT_CFG_MAX_SERVERS];
+static unsigned int zt_nservers;
+static struct zt_dns_reply zt_reply;	/* one at a time: one thread */
+
+static void zt_conn_io(struct zt_io *io, uint32_t events);
+static void zt_submit(struct zt_query *q, uint64_t now);
+
+static void zt_conn_link(struct zt_conn *c, struct zt_query *q)
+{
+	q->next = NULL;
+	q->prev = c->tail;
+	if (c->tail)
+		c->tail->next = q;
+	else
+		c->head = q;
+	c->tail = q;
+	c->nqueries++;
+}
+
+static void zt_conn_unlink(struct zt_conn *c, struct zt_query *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		c->head = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	else
+		c->tail = q->prev;
+	q->prev = NULL;
+	q->next = NULL;
+	c->nqueries--;
+	if (q->sent)
+		c->nsent--;
+	q->sent = false;
+}
+
+static bool zt_id_used(const struct zt_conn *c, uint16_t id)
+{
+	const struct zt_query *q;
+
+	for (q = c->head; q; q = q->next)
+		if (q->up_id == id)
+			return true;
+	return false;
+}
+
+/* Frame the next waiting queries into the output, up to ZT_PIPELINE. */
+static void zt_conn_fill(struct zt_conn *c)
+{
+	struct zt_query *q;
+	uint16_t id;
+	int len;
+
+	for (q = c->head; q && c->nsent < ZT_PIPELINE; q = q->next) {
+		if (q->sent)
+			continue;
+		if (c->out_cap - c->out_len < 2 + 512) {
+			size_t cap = c->out_cap ? c->out_cap * 2 : 4096;
+			uint8_t *out = realloc(c->out, cap);
+
+			if (!out)
+				return;	/* tried again at the next reply */
+			c->out = out;
+			c->out_cap = cap;
+		}
+		do {
+			if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+				id = rand();
+		} while (zt_id_used(c, id));
+		len = zt_dns_build_query(c->out + c->out_len + 2, 512, &q->dq,
+					 id, ZT_DNS_PAD_QUERY);
+		if (len < 0) {
+			zt_conn_unlink(c, q);
+			zt_resolve_fail(q, "query too large");
+			return;
+		}
+		c->out[c->out_len] = len >> 8;
+		c->out[c->out_len + 1] = len;
+		c->out_len += 2 + len;
+		q->up_id = id;
+		q->sent = true;
+		c->nsent++;
+	}
+}
+
+static void zt_conn_events(struct zt_conn *c)
+{
+	uint32_t ev = EPOLLIN;
+
+	if (c->state == ZT_CONNECTING || c->out_len)
+		ev |= EPOLLOUT;
+	zt_io_mod(&c->io, ev);
+}
+
+static void zt_conn_free(struct zt_conn *c)
+{
+	zt_io_del(&c->io);
+	ztls_conn_free(c->tls);
+	close(c->io.fd);
+	c->srv->conn = NULL;
+	free(c->out);
+	free(c);
+}
+
+/*
+ * Close @c; its queries go to another server (or the same, anew).  With a
+ * @why, the server failed: log it and back off.
+ */
+static void zt_conn_close(struct zt_conn *c, const char *why)
+{
+	struct zt_server *s = c->srv;
+	uint64_t now = zt_now_ms();
+	struct zt_query *list, *q, *n;
+
+	if (why) {
+		if (!s->backoff_ms)
+			s->backoff_ms = ZT_BACKOFF_MIN_MS;
+		else if (s->backoff_ms < ZT_BACKOFF_MAX_MS)
+			s->backoff_ms *= 2;
+		s->down_until_ms = now + s->backoff_ms;
+		zt_log(LOG_WARNING, "server %s: %s; retrying in %u s", s->name,
+		       why, s->backoff_ms / 1000);
+		zt.stats.upstream_errors++;
+	}
+	/* Detach the queries first: a resubmission may reopen this server. */
+	list = c->head;
+	for (q = list; q; q = q->next)
+		q->sent = false;
+	c->head = NULL;
+	zt_conn_free(c);
+	for (q = list; q; q = n) {
+		n = q->next;
+		q->prev = NULL;
+		q->next = NULL;
+		zt_submit(q, now);
+	}
+}
+
+static struct zt_conn *zt_conn_open(struct zt_server *s, uint64_t now)
+{
+	const struct zt_server_cfg *cfg = s->cfg;
+	struct sockaddr_storage ss;
+	struct zt_conn *c;
+	int one = 1;
+	char why[96];
+	socklen_t len;
+	int fd;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	fd = socket(cfg->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0) {
+		free(c);
+		return NULL;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	len = zt_sockaddr(&ss, &cfg->addr, cfg->port);
+	c->srv = s;
+	c->io.fd = fd;
+	c->io.fn = zt_conn_io;
+	c->since_ms = now;
+	c->state = ZT_CONNECTING;
+	s->conn = c;
+	if (zt_io_add(&c->io, EPOLLIN | EPOLLOUT)) {
+		close(fd);
+		s->conn = NULL;
+		free(c);
+		return NULL;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
+		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
+		zt_conn_close(c, why);
+		return NULL;
+	}
+	return c;
+}
+
+/* Give @q to the first usable server, or fail it. */
+static void zt_submit(struct zt_query *q, uint64_t now)
+{
+	struct zt_server *s;
+	unsigned int i;
+
+	if (q->tries > 2 * zt_nservers + 1) {
+		zt_resolve_fail(q, "every server failed it");
+		return;
+	}
+	for (i = 0; i < zt_nservers; i++) {
+		s = &zt_servers[i];
+		if (s->down_until_ms > now && !s->conn)
+			continue;
+		/* Opening may fail at once; the server then backs off. */
+		if (!s->conn && !zt_conn_open(s, now))
+			continue;
+		q->server = i;
+		q->tries++;
+		q->try_deadline_ms = now + ZT_QUERY_TIMEOUT_MS;
+		zt_conn_link(s->conn, q);
+		if (s->conn->state == ZT_READY) {
+			zt_conn_fill(s->conn);
+			zt_conn_events(s->conn);
+		}
+		return;
+	}
+	zt_resolve_fail(q, "no protective server is usable");
+}
+
+void zt_upstream_submit(struct zt_query *q)
+{
+	q->tries = 0;
+	q->server = -1;
+	zt_submit(q, zt_now_ms());
+}
+
+/* One framed reply from the server. */
+static void zt_conn_reply(struct zt_conn *c, const uint8_t *msg, size_t len)
+{
+	struct zt_query *q;
+	uint16_t id;
+	int ret;
+
+	if (len < ZT_DNS_HDR_LEN)
+		return;
+	id = msg[0] << 8 | msg[1];
+	for (q = c->head; q && q->sent; q = q->next) {
+		if (q->up_id != id)
+			continue;
+		ret = zt_dns_parse_reply(msg, len, &q->dq.q, &zt_reply);
+		if (ret == -ENOMSG)
+			continue;	/* same ID, another question: not ours */
+		zt_conn_unlink(c, q);
+		if (ret == -E2BIG)
+			zt_resolve_fail(q, "reply beyond ztdnsd's bounds");
+		else if (ret)
+			zt_resolve_fail(q, "malformed reply");
+		else
+			zt_resolve_answer(q, msg, len, &zt_reply);
+		return;
+	}
+	zt_log(LOG_DEBUG, "server %s: reply with ID %u matches no query",
+	       c->srv->name, id);
+}
+
+/* Read what TLS has; return false when @c is gone. */
+static bool zt_conn_read(struct zt_conn *c)
+{
+	size_t want, flen;
+	int n;
+
+	for (;;) {
+		want = c->in_len < 2 ? 2 :
+		       2 + (c->in[0] << 8 | c->in[1]);
+		n = ztls_read(c->tls, c->in + c->in_len, want - c->in_len);
+		if (n == ZTLS_WANT_READ || n == ZTLS_WANT_WRITE)
+			return true;
+		if (n < 0) {
+			/* A server may close an idle session; not a failure. */
+			zt_conn_close(c, n == ZTLS_CLOSED && !c->nsent ?
+				      NULL : ztls_error(c->tls));
+			return false;
+		}
+		c->in_len += n;
+		if (c->in_len < 2 || c->in_len < want)
+			continue;
+		flen = c->in[0] << 8 | c->in[1];
+		if (c->in_len < 2 + flen)
+			continue;
+		c->in_len = 0;
+		c->since_ms = zt_now_ms();
+		zt_conn_reply(c, c->in + 2, flen);
+		zt_conn_fill(c);
+	}
+}
+
+/* Write what is framed; return false when @c is gone. */
+static bool zt_conn_write(struct zt_conn *c)
+{
+	size_t len;
+	int n;
+
+	while (c->out_len) {
+		len = c->retry_len ? c->retry_len :
+		      (c->out_len < 16384 ? c->out_len : 16384);
+		n = ztls_write(c->tls, c->out, len);
+		if (n == ZTLS_WANT_WRITE || n == ZTLS_WANT_READ) {
+			c->retry_len = len;
+			return true;
+		}
+		c->retry_len = 0;
+		if (n < 0) {
+			zt_conn_close(c, ztls_error(c->tls));
+			return false;
+		}
+		memmove(c->out, c->out + n, c->out_len - n);
+		c->out_len -= n;
+	}
+	return true;
+}
+
+static void zt_conn_io(struct zt_io *io, uint32_t events)
+{
+	struct zt_conn *c = (struct zt_conn *)io;
+	char why[128];
+	socklen_t len = sizeof(int);
+	int err = 0, ret;
+
+	if (c->state == ZT_CONNECTING) {
+		if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+			snprintf(why, sizeof(why), "connect: %s",
+				 strerror(err ? err : errno));
+			zt_conn_close(c, why);
+			return;
+		}
+		if (!(events & (EPOLLOUT | EPOLLIN)))
+			return;
+		c->tls = ztls_conn_new(c->srv->tls, io->fd);
+		if (!c->tls) {
+			zt_conn_close(c, "out of memory");
+			return;
+		}
+		c->state = ZT_HANDSHAKE;
+	}
+	if (c->state == ZT_HANDSHAKE) {
+		ret = ztls_handshake(c->tls);
+		if (ret == ZTLS_WANT_READ || ret == ZTLS_WANT_WRITE) {
+			zt_io_mod(io, ret == ZTLS_WANT_READ ? EPOLLIN : EPOLLOUT);
+			return;
+		}
+		if (ret) {
+			snprintf(why, sizeof(why), "TLS handshake: %s",
+				 ztls_error(c->tls));
+			zt_conn_close(c, why);
+			return;
+		}
+		c->state = ZT_READY;
+		c->srv->backoff_ms = 0;
+		c->since_ms = zt_now_ms();
+		zt_log(LOG_DEBUG, "server %s: connected%s", c->srv->name,
+		       ztls_resumed(c->tls) ? ", TLS session resumed" : "");
+		zt_conn_fill(c);
+	}
+	if (!zt_conn_write(c) || !zt_conn_read(c))
+		return;
+	zt_conn_events(c);
+}
+
+/*
+ * Time passes: queries past their attempt's time move on, past their
+ * deadline fail; idle or stuck connections close.  Return: when to call
+ * again, at the latest.
+ */
+uint64_t zt_upstream_tick(uint64_t now)
+{
+	uint64_t next = now + 1000;
+	struct zt_query *q, *n;
+	struct zt_conn *c;
+	unsigned int i, j;
+
+	for (i = 0; i < zt_nservers; i++) {
+		c = zt_servers[i].conn;
+		if (!c)
+			continue;
+		if (c->state != ZT_READY && now >= c->since_ms + ZT_CONNECT_MS) {
+			zt_conn_close(c, c->state == ZT_CONNECTING ?
+				      "connect: timed out" :
+				      "TLS handshake: timed out");
+			continue;
+		}
+		if (c->state == ZT_READY && !c->head &&
+		    now >= c->since_ms + ZT_IDLE_MS) {
+			zt_log(LOG_DEBUG, "server %s: closing idle connection",
+			       c->srv->name);
+			zt_conn_free(c);
+			continue;
+		}
+		for (q = c->head; q; q = n) {
+			n = q->next;
+			if (now >= q->deadline_ms) {
+				zt_conn_unlink(c, q);
+				zt_resolve_fail(q, "timed out");
+				continue;
+			}
+			if (now >= q->try_deadline_ms) {
+				/* Another server, if one is usable. */
+				for (j = 0; j < zt_nservers; j++)
+					if (j != i &&
+					    zt_servers[j].down_until_ms <= now)
+						break;
+				if (j < zt_nservers) {
+					zt_conn_unlink(c, q);
+					zt_submit(q, now);
+					continue;
+				}
+				q->try_deadline_ms = q->deadline_ms;
+			}
+			if (q->try_deadline_ms < next)
+				next = q->try_deadline_ms;
+		}
+	}
+	return next;
+}
+
+/**
+ * zt_upstream_init() - the TLS contexts of the configured servers
+ * @err: why a server cannot be used (its CA file or client key ...)
+ * @errsize: size of @err
+ *
+ * Return: 0 or -EINVAL.
+ */
+int zt_upstream_init(char *err, size_t errsize)
+{
+	const struct zt_server_cfg *cfg;
+	char addr[ZT_ADDRSTRLEN];
+	struct zt_server *s;
+	char why[256];
+	unsigned int i;
+
+	for (i = 0; i < zt.cfg.nservers; i++) {
+		cfg = &zt.cfg.servers[i];
+		s = &zt_servers[i];
+		s->cfg = cfg;
+		zt_format_addr(addr, sizeof(addr), &cfg->addr, cfg->port);
+		if (cfg->auth_name)
+			snprintf(s->name, sizeof(s->name), "%s (%s)", addr,
+				 cfg->auth_name);
+		else
+			snprintf(s->name, sizeof(s->name), "%s", addr);
+		s->tls = ztls_ctx_new(cfg, why, sizeof(why));
+		if (!s->tls) {
+			snprintf(err, errsize, "server %s: %s", s->name, why);
+			zt_upstream_uninit();
+			return -EINVAL;
+		}
+		zt_nservers = i + 1;
+	}
+	return 0;
+}
+
+void zt_upstream_uninit(void)
+{
+	struct zt_conn *c;
+	struct zt_query *q;
+	unsigned int i;
+
+	for (i = 0; i < zt_nservers; i++) {
+		c = zt_servers[i].conn;
+		if (c) {
+			while ((q = c->head)) {
+				zt_conn_unlink(c, q);
+				zt_resolve_fail(q, "ztdnsd is stopping");
+			}
+			zt_conn_free(c);
+		}
+		ztls_ctx_free(zt_servers[i].tls);
+		zt_servers[i].tls = NULL;
+	}
+	zt_nservers = 0;
+}
