@@ -106,11 +106,12 @@ static void zt_conn_unlink(struct zt_conn *c, struct zt_query *q)
 	q->sent = false;
 }
 
+/* The written queries are the list's first nsent: only they hold IDs. */
 static bool zt_id_used(const struct zt_conn *c, uint16_t id)
 {
 	const struct zt_query *q;
 
-	for (q = c->head; q; q = q->next)
+	for (q = c->head; q && q->sent; q = q->next)
 		if (q->up_id == id)
 			return true;
 	return false;
@@ -123,9 +124,9 @@ static void zt_conn_fill(struct zt_conn *c)
 	uint16_t id;
 	int len;
 
-	for (q = c->head; q && c->nsent < ZT_PIPELINE; q = q->next) {
-		if (q->sent)
-			continue;
+	for (q = c->head; q && q->sent; q = q->next)
+		;
+	for (; q && c->nsent < ZT_PIPELINE; q = q->next) {
 		if (c->out_cap - c->out_len < 2 + 512) {
 			size_t cap = c->out_cap ? c->out_cap * 2 : 4096;
 			uint8_t *out = realloc(c->out, cap);
