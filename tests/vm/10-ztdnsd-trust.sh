@@ -1,10 +1,13 @@
 #!/bin/bash
 # ztdnsd trusts a protective server only as configured: a wrong SPKI pin, a
 # wrong auth_name or an untrusted CA each give SERVFAIL and teach the
-# kernel nothing; a pin alone is enough; a server that is down gives
-# SERVFAIL, and with a second server ztdnsd fails over to it.  Also: a
-# missing module is a clear error, and ztdnsd runs as its user with only
-# CAP_NET_ADMIN.  Topology: tests/vm/ztdnsd.sh.
+# kernel nothing; a pin alone is enough; a client certificate is offered
+# to a server that demands one; a server that is down gives SERVFAIL, and
+# with a second server ztdnsd fails over to it (refused, or silent).  Also:
+# a missing module and an invalid file are clear errors; ztdnsd runs as its
+# user with only CAP_NET_ADMIN; when the kernel refuses an answer's
+# addresses (table full, module gone) the client gets SERVFAIL.
+# Topology: tests/vm/ztdnsd.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dot.sh"
 . "$(dirname "$0")/ztdnsd.sh"
@@ -16,7 +19,8 @@ ca=$DOT_PKI/ca.pem
 zt_topology
 zt_conf "$conf"
 refuse "module not loaded" ip netns exec "c-$pid" "$ZTD" -f -c "$conf"
-load_module
+# Room for every answer below but "huge" (200 addresses).
+load_module max_entries=150
 
 # An invalid file: exit 1, the line named, nothing done.
 mode=$(ctl c --json status | jget mode)
@@ -149,4 +153,19 @@ eq 0000000000001000 "$(awk '/^CapEff:/ { print $2 }' "/proc/$ZT_PID/status")" \
 eq 0000000000000000 "$(awk '/^CapBnd:/ { print $2 }' "/proc/$ZT_PID/status")" \
 	"ztdnsd's bounding set"
 expect zt_resolve -c 80 c1.ztdns.test A
+zt_stop
+
+pretty "" "the kernel refuses (table full): SERVFAIL, and the log says why"
+n0 ctl c allow flush
+zt_start "$conf"
+expect zt_resolve -c 80 www.ztdns.test A
+eq "SERVFAIL" "$(zt_resolve -T huge.ztdns.test AAAA | head -n 1)"
+zt_logged "the kernel refused 200 addresses for huge.ztdns.test. AAAA: .*"
+block c tcp 2001:db8:1::1 80
+
+pretty "" "the module goes away under ztdnsd: SERVFAIL"
+n0 ctl c mode off
+unload
+eq "SERVFAIL" "$(zt_resolve c1.ztdns.test A | head -n 1)"
+zt_logged "the kernel refused 1 address for c1.ztdns.test. A"
 zt_stop
