@@ -74,7 +74,7 @@ static unsigned int zt_nservers;
 static struct zt_dns_reply zt_reply;	/* one at a time: one thread */
 
 static void zt_conn_io(struct zt_io *io, uint32_t events);
-static void zt_submit(struct zt_query *q, uint64_t now);
+static void zt_submit(struct zt_query *q, uint64_t now, int avoid);
 
 static void zt_conn_link(struct zt_conn *c, struct zt_query *q)
 {
@@ -205,7 +205,7 @@ static void zt_conn_close(struct zt_conn *c, const char *why)
 		n = q->next;
 		q->prev = NULL;
 		q->next = NULL;
-		zt_submit(q, now);
+		zt_submit(q, now, -1);
 	}
 }
 
@@ -250,8 +250,11 @@ static struct zt_conn *zt_conn_open(struct zt_server *s, uint64_t now)
 	return c;
 }
 
-/* Give @q to the first usable server, or fail it. */
-static void zt_submit(struct zt_query *q, uint64_t now)
+/*
+ * Give @q to the first usable server but @avoid (-1: none), or to @avoid
+ * when it is the only one; or fail it.
+ */
+static void zt_submit(struct zt_query *q, uint64_t now, int avoid)
 {
 	struct zt_server *s;
 	unsigned int i;
@@ -262,7 +265,7 @@ static void zt_submit(struct zt_query *q, uint64_t now)
 	}
 	for (i = 0; i < zt_nservers; i++) {
 		s = &zt_servers[i];
-		if (s->down_until_ms > now && !s->conn)
+		if ((int)i == avoid || (s->down_until_ms > now && !s->conn))
 			continue;
 		/* Opening may fail at once; the server then backs off. */
 		if (!s->conn && !zt_conn_open(s, now))
@@ -277,14 +280,17 @@ static void zt_submit(struct zt_query *q, uint64_t now)
 		}
 		return;
 	}
-	zt_resolve_fail(q, "no protective server is usable");
+	if (avoid >= 0)
+		zt_submit(q, now, -1);
+	else
+		zt_resolve_fail(q, "no protective server is usable");
 }
 
 void zt_upstream_submit(struct zt_query *q)
 {
 	q->tries = 0;
 	q->server = -1;
-	zt_submit(q, zt_now_ms());
+	zt_submit(q, zt_now_ms(), -1);
 }
 
 /* One framed reply from the server. */
@@ -463,7 +469,7 @@ uint64_t zt_upstream_tick(uint64_t now)
 						break;
 				if (j < zt_nservers) {
 					zt_conn_unlink(c, q);
-					zt_submit(q, now);
+					zt_submit(q, now, i);
 					continue;
 				}
 				q->try_deadline_ms = q->deadline_ms;

@@ -117,13 +117,17 @@ zt_stop() {
 zt_resolve() { pretty c "resolve $*"; ip netns exec "c-$pid" "$RESOLVE" "$@"; }
 zt_dig() { ip netns exec "c-$pid" kdig @127.0.0.1 +time=8 +retry=0 "$@"; }
 
-# zt_logged PATTERN: ztdnsd's log has a line matching PATTERN (grep -E).
+# zt_logged PATTERN: ztdnsd's log has, or gets within 10 s, a line matching
+# PATTERN (grep -E): what ztdnsd logs after the answer, too.
 zt_logged() {
+	local i
 	pretty check "ztdnsd log has: $1"
-	[ "$(grep -Ec -- "$1" "$ZT_LOG")" -gt 0 ] || {
-		tail -n 20 "$ZT_LOG" >&2
-		fail "not in ztdnsd's log: $1"
-	}
+	for i in $(seq 50); do
+		[ "$(grep -Ec -- "$1" "$ZT_LOG")" -gt 0 ] && return
+		sleep 0.2
+	done
+	tail -n 20 "$ZT_LOG" >&2
+	fail "not in ztdnsd's log: $1"
 }
 
 _zt_cleanup() {
