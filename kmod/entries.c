@@ -12,8 +12,10 @@
  * an exact address needs no prefix match, so the entries live in one
  * resizable RCU hash table per family (rhashtable): a lookup reads the
  * bucket pointer and the entry, two dependent loads at any size.  The
- * exception subnets, which need longest-prefix match and are few, have
- * their trie in lpm.c.
+ * lookup is written out in entries.h so that it inlines into the hook with
+ * the family's hash and compare (make bench measures it).  The exception
+ * subnets, which need longest-prefix match and are few, have their trie in
+ * lpm.c.
  *
  * Time is the coarse boot-time clock in nanoseconds (it counts suspend, as
  * a TTL does).  An entry is live while
@@ -52,75 +54,50 @@
 
 #include "entries.h"
 
-/* Minimum interval between two writes of an entry's last_use. */
-#define ZTDNS_TOUCH_NS (NSEC_PER_SEC / 4)
 /* Entries examined per reaper chunk before the mutex is dropped. */
 #define ZTDNS_REAP_CHUNK 4096
 
 static struct kmem_cache *ztdns_entry_cache __ro_after_init;
 
-static const struct rhashtable_params ztdns_entry_params[2] = {
-	[ZTDNS_FAM_IPV4] = {
-		.head_offset = offsetof(struct ztdns_entry, node),
-		.key_offset = offsetof(struct ztdns_entry, addr),
-		.key_len = sizeof(__be32),
-		.automatic_shrinking = true,
-	},
-	[ZTDNS_FAM_IPV6] = {
-		.head_offset = offsetof(struct ztdns_entry, node),
-		.key_offset = offsetof(struct ztdns_entry, addr),
-		.key_len = sizeof(struct in6_addr),
-		.automatic_shrinking = true,
-	},
+static int ztdns_cmp4(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct ztdns_entry *e = obj;
+
+	return e->addr.ip4 != *(const __be32 *)arg->key;
+}
+
+static int ztdns_cmp6(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct ztdns_entry *e = obj;
+
+	return !ipv6_addr_equal(&e->addr.ip6, arg->key);
+}
+
+static const struct rhashtable_params ztdns_params4 = {
+	.head_offset = offsetof(struct ztdns_entry, node),
+	.key_offset = offsetof(struct ztdns_entry, addr),
+	.key_len = sizeof(__be32),
+	.hashfn = ztdns_hash4,
+	.obj_cmpfn = ztdns_cmp4,
+	.automatic_shrinking = true,
 };
 
-/* The lookup is inlined with constant parameters for each family. */
-static struct ztdns_entry *ztdns_entry_find(struct ztdns_entries *es, int fam,
-					    const void *addr)
+static const struct rhashtable_params ztdns_params6 = {
+	.head_offset = offsetof(struct ztdns_entry, node),
+	.key_offset = offsetof(struct ztdns_entry, addr),
+	.key_len = sizeof(struct in6_addr),
+	.hashfn = ztdns_hash6,
+	.obj_cmpfn = ztdns_cmp6,
+	.automatic_shrinking = true,
+};
+
+/* The lookup of the writers, out of line. */
+static noinline struct ztdns_entry *
+ztdns_entry_get(struct ztdns_entries *es, int fam, const void *key)
 {
 	if (fam == ZTDNS_FAM_IPV4)
-		return rhashtable_lookup(&es->ht[ZTDNS_FAM_IPV4], addr,
-					 ztdns_entry_params[ZTDNS_FAM_IPV4]);
-	return rhashtable_lookup(&es->ht[ZTDNS_FAM_IPV6], addr,
-				 ztdns_entry_params[ZTDNS_FAM_IPV6]);
-}
-
-/**
- * ztdns_entry_live() - whether an entry still allows traffic
- * @e: the entry
- * @now: the current time (ns, coarse boot time)
- * @grace: the grace period (ns)
- *
- * Return: true if live.
- */
-bool ztdns_entry_live(const struct ztdns_entry *e, u64 now, u64 grace)
-{
-	u64 last = READ_ONCE(e->last_use);
-
-	return now < READ_ONCE(e->expires) || (last && now < last + grace);
-}
-
-/**
- * ztdns_entries_hit() - look up a destination and note the use
- * @es: the entries of a namespace
- * @fam: ZTDNS_FAM_IPV4 or ZTDNS_FAM_IPV6
- * @addr: the address (4 or 16 bytes, network order)
- * @now: the current time (ns)
- * @grace: the grace period (ns)
- *
- * Context: under rcu_read_lock(); the packet path.
- * Return: true if a live entry allows @addr.
- */
-bool ztdns_entries_hit(struct ztdns_entries *es, int fam, const void *addr,
-		       u64 now, u64 grace)
-{
-	struct ztdns_entry *e = ztdns_entry_find(es, fam, addr);
-
-	if (!e || !ztdns_entry_live(e, now, grace))
-		return false;
-	if (now - READ_ONCE(e->last_use) >= ZTDNS_TOUCH_NS)
-		WRITE_ONCE(e->last_use, now);
-	return true;
+		return ztdns_entry_find(es, ZTDNS_FAM_IPV4, key);
+	return ztdns_entry_find(es, ZTDNS_FAM_IPV6, key);
 }
 
 /**
@@ -135,12 +112,10 @@ int ztdns_entries_init(struct ztdns_entries *es)
 
 	es->count = 0;
 	es->generation = 1;
-	ret = rhashtable_init(&es->ht[ZTDNS_FAM_IPV4],
-			      &ztdns_entry_params[ZTDNS_FAM_IPV4]);
+	ret = rhashtable_init(&es->ht[ZTDNS_FAM_IPV4], &ztdns_params4);
 	if (ret)
 		return ret;
-	ret = rhashtable_init(&es->ht[ZTDNS_FAM_IPV6],
-			      &ztdns_entry_params[ZTDNS_FAM_IPV6]);
+	ret = rhashtable_init(&es->ht[ZTDNS_FAM_IPV6], &ztdns_params6);
 	if (ret)
 		rhashtable_destroy(&es->ht[ZTDNS_FAM_IPV4]);
 	return ret;
@@ -174,8 +149,9 @@ static void ztdns_entry_remove(struct ztdns_entries *es, int fam,
 			       struct ztdns_entry *e)
 {
 	/* Cannot fail for an entry that is in the table. */
-	WARN_ON(rhashtable_remove_fast(&es->ht[fam], &e->node,
-				       ztdns_entry_params[fam]));
+	WARN_ON(fam == ZTDNS_FAM_IPV4 ?
+		rhashtable_remove_fast(&es->ht[fam], &e->node, ztdns_params4) :
+		rhashtable_remove_fast(&es->ht[fam], &e->node, ztdns_params6));
 	WRITE_ONCE(es->count, es->count - 1);
 	call_rcu(&e->rcu, ztdns_entry_free_rcu);
 }
@@ -271,7 +247,7 @@ int ztdns_entries_add(struct ztdns_entries *es,
 		struct ztdns_entry *e;
 
 		rcu_read_lock();
-		e = ztdns_entry_find(es, r->fam, &r->addr);
+		e = ztdns_entry_get(es, r->fam, &r->addr);
 		rcu_read_unlock();
 		if (e) {
 			undo[i] = (struct ztdns_undo){ e, e->expires, r->fam };
@@ -295,8 +271,11 @@ int ztdns_entries_add(struct ztdns_entries *es,
 		}
 		memcpy(&e->addr, &r->addr, sizeof(e->addr));
 		e->expires = expires;
-		ret = rhashtable_insert_fast(&es->ht[r->fam], &e->node,
-					     ztdns_entry_params[r->fam]);
+		ret = r->fam == ZTDNS_FAM_IPV4 ?
+			rhashtable_insert_fast(&es->ht[r->fam], &e->node,
+					       ztdns_params4) :
+			rhashtable_insert_fast(&es->ht[r->fam], &e->node,
+					       ztdns_params6);
 		if (ret) {
 			kmem_cache_free(ztdns_entry_cache, e);
 			break;
@@ -333,7 +312,7 @@ int ztdns_entries_del(struct ztdns_entries *es,
 	lockdep_assert_held(lock);
 	rcu_read_lock();
 	for (i = 0; i < n; i++) {
-		if (!ztdns_entry_find(es, reqs[i].fam, &reqs[i].addr)) {
+		if (!ztdns_entry_get(es, reqs[i].fam, &reqs[i].addr)) {
 			rcu_read_unlock();
 			*bad = i;
 			return -ENOENT;
@@ -342,7 +321,7 @@ int ztdns_entries_del(struct ztdns_entries *es,
 	rcu_read_unlock();
 	for (i = 0; i < n; i++) {
 		rcu_read_lock();
-		e = ztdns_entry_find(es, reqs[i].fam, &reqs[i].addr);
+		e = ztdns_entry_get(es, reqs[i].fam, &reqs[i].addr);
 		rcu_read_unlock();
 		if (e)	/* NULL only for an address given twice */
 			ztdns_entry_remove(es, reqs[i].fam, e);

@@ -31,9 +31,6 @@ enum ztdns_rule {
 	ZTDNS_RULE_ENTRY,
 };
 
-bool ztdns_parse(const struct sk_buff *skb, int fam, struct ztdns_pkt *p);
-enum ztdns_rule ztdns_decide(struct ztdns_net *zn, const struct ztdns_pkt *p,
-			     bool out_loopback, u64 now);
 int ztdns_hooks_register(struct ztdns_net *zn);
 void ztdns_hooks_unregister(struct ztdns_net *zn);
 
