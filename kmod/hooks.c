@@ -8,14 +8,17 @@
  * The decision, in this order:
  *   mode off                                  accept, unseen
  *   loopback destination or output device     accept
+ *   a live dynamic entry (exact address)                   accept
  *   DHCPv4 client (UDP 68 -> 67), DHCPv6 client (UDP 546 -> 547)
  *                                             accept if allow_dhcp
  *   NDP (ICMPv6 types 133 to 137)             accept if allow_ndp
  *   a protective DNS server (address, port; TCP or UDP)    accept
  *   an exception subnet (longest-prefix match)             accept
- *   a live dynamic entry (exact address)                   accept
  *   anything else                             audit: log, accept
  *                                             enforce: log, drop
+ * Every rule accepts, so the order decides only which rule a log line of
+ * log=all names for a packet that two rules pass; it puts the common
+ * cases first: loopback, then the entries, which most packets hit.
  *
  * A dropped packet fails its sendmsg() with EPERM, but TCP ignores that
  * error on a SYN and would retry until connect() timed out, so a refused
@@ -196,6 +199,11 @@ ztdns_decide(struct ztdns_net *zn, const struct ztdns_pkt *p,
 
 	if (out_loopback || ztdns_is_loopback(p))
 		return ZTDNS_RULE_LOOPBACK;
+	/* The common case next: one hash lookup, whatever the packet. */
+	if (ztdns_entries_hit(&zn->entries, p->fam, &p->daddr,
+			      now ?: ztdns_now(),
+			      (u64)READ_ONCE(cfg->grace) * NSEC_PER_SEC))
+		return ZTDNS_RULE_ENTRY;
 	if (READ_ONCE(cfg->allow_dhcp) && p->has_ports &&
 	    p->proto == IPPROTO_UDP &&
 	    ((p->fam == ZTDNS_FAM_IPV4 && p->sport == 68 && p->dport == 67) ||
@@ -211,10 +219,6 @@ ztdns_decide(struct ztdns_net *zn, const struct ztdns_pkt *p,
 	if (rcu_access_pointer(zn->subnets[p->fam].root) &&
 	    ztdns_lpm_lookup(&zn->subnets[p->fam], p->daddr.b) >= 0)
 		return ZTDNS_RULE_SUBNET;
-	if (ztdns_entries_hit(&zn->entries, p->fam, &p->daddr,
-			      now ?: ztdns_now(),
-			      (u64)READ_ONCE(cfg->grace) * NSEC_PER_SEC))
-		return ZTDNS_RULE_ENTRY;
 	return ZTDNS_RULE_NONE;
 }
 
@@ -226,11 +230,9 @@ static __always_inline unsigned int ztdns_judge(struct ztdns_net *zn,
 {
 	struct ztdns_pkt p;
 	enum ztdns_rule rule;
-	bool ok;
 
-	ok = ztdns_parse(skb, fam, &p);
-	ztdns_count(zn, ZTDNS_STATS_A_PACKETS);
-	if (!ok) {
+	/* No count of packets: it is PERMITTED + AUDITED + BLOCKED. */
+	if (!ztdns_parse(skb, fam, &p)) {
 		ztdns_count(zn, ZTDNS_STATS_A_MALFORMED);
 		rule = ZTDNS_RULE_NONE;
 	} else {
