@@ -39,9 +39,9 @@
  * the count exact for the max_entries limit; a batch add is all or
  * nothing: every change is logged and undone in reverse if a later address
  * of the batch fails.  A reaper removes dead entries every
- * ZTDNS_REAP_INTERVAL, in chunks, dropping the mutex between them; an add
- * that finds the table full reaps first.  Removed entries are freed after
- * an RCU grace period.
+ * ZTDNS_REAP_INTERVAL (less often for a large table; netns.c), in chunks,
+ * dropping the mutex between them; an add that finds the table full reaps
+ * first.  Removed entries are freed after an RCU grace period.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -20,6 +20,8 @@
 #include "netns.h"
 
 #define ZTDNS_REAP_INTERVAL (5 * HZ)
+/* Entries a sweep may examine per ZTDNS_REAP_INTERVAL, on average. */
+#define ZTDNS_REAP_SPAN 100000
 
 unsigned int ztdns_net_id __read_mostly;
 static DEFINE_MUTEX(ztdns_mode_lock);
@@ -174,6 +176,20 @@ void ztdns_flush_servers(struct ztdns_net *zn)
 		kfree_rcu(old, rcu);
 }
 
+/*
+ * The time to the next sweep: ZTDNS_REAP_INTERVAL, longer in proportion
+ * once the table holds more than ZTDNS_REAP_SPAN entries, so that the
+ * sweep examines at most ZTDNS_REAP_SPAN entries per interval on average.
+ * A sweep of a million entries took about 0.1 s of CPU in make bench's
+ * VM: 2% of a CPU every 5 s, 0.2% every 50 s.  Dead entries pass nothing
+ * in the meantime, and an add that finds the table full reaps first, so
+ * only their memory waits.
+ */
+static unsigned long ztdns_reap_interval(unsigned int count)
+{
+	return ZTDNS_REAP_INTERVAL * max(1U, DIV_ROUND_UP(count, ZTDNS_REAP_SPAN));
+}
+
 static void ztdns_reaper(struct work_struct *work)
 {
 	struct ztdns_net *zn = container_of(to_delayed_work(work),
@@ -187,7 +203,7 @@ static void ztdns_reaper(struct work_struct *work)
 	mutex_unlock(&zn->lock);
 	this_cpu_add(zn->stats->c[ZTDNS_STATS_A_EXPIRED], n);
 	queue_delayed_work(system_power_efficient_wq, &zn->reaper,
-			   ZTDNS_REAP_INTERVAL);
+			   ztdns_reap_interval(READ_ONCE(zn->entries.count)));
 }
 
 /**
