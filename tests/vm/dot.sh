@@ -58,7 +58,11 @@
 # Variables: DOT_TMP (this test's scratch directory, removed at exit),
 # DOT_PKI (= $DOT_TMP/pki, the PKI dot_start uses), DOT_NAME
 # (dot.ztdns.test), DOT_ZONE (ztdns.test), DOT_TIMEOUT (seconds dot_start
-# waits for an answer, default 60).
+# waits for an answer, default 60).  Set before dot_start, for the
+# benchmark (bench/dns.sh): DOT_ZONE_EXTRA, a file of records dot_zone
+# appends to the zone (relative to ztdns.test., each with its TTL);
+# DOT_LOG_QUERIES=no, no log line per query (dot_queries then counts
+# nothing).
 #
 # The zone ztdns.test. (dot_zone):
 #
@@ -200,6 +204,7 @@ dot_zone() {
 			printf 'r%d\t300\tIN\tA\t203.0.113.%d\n' "$i" $((100 + i % 100))
 			printf 'r%d\t300\tIN\tAAAA\t2001:db8:2::%x\n' "$i" "$i"
 		done
+		[ -z "${DOT_ZONE_EXTRA:-}" ] || cat "$DOT_ZONE_EXTRA"
 	} >"$file"
 }
 
@@ -232,7 +237,7 @@ _dot_conf() {
 		  logfile: "$dir/unbound.log"
 		  log-time-ascii: yes
 		  verbosity: 1
-		  log-queries: yes
+		  log-queries: ${DOT_LOG_QUERIES:-yes}
 		  num-threads: 1
 		  so-reuseport: no
 		  incoming-num-tcp: 200
