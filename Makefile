@@ -3,7 +3,10 @@
 # ztdns: Zero Trust DNS for Linux.
 #
 #   make            the module (kmod/ztdns.ko) and the tools (daemon/)
-#   make check      every test: host, KUnit (UML), VM end to end
+#   make check      every test: host, KUnit (UML), VM end to end, and the
+#                   benchmarks' smoke run
+#   make bench      the benchmarks, side by side with nftables, ipset,
+#                   unbound and stubby: bench/results.md, .json, .png
 #   make demo       the story, in a VM
 #   make install    module, tools, unit file; DESTDIR and PREFIX honoured
 #
@@ -42,7 +45,7 @@ ZTDNSD_OBJS := daemon/ztdnsd.o daemon/client.o daemon/resolve.o daemon/upstream.
 	daemon/rebind.o daemon/config.o daemon/log.o daemon/nl.o daemon/parse.o
 KMOD_SRC := $(wildcard kmod/*.[ch] kmod/tests/*.c) kmod/Kbuild uapi/linux/ztdns.h
 
-.PHONY: all module tools unit-tests check demo kunit vmtest unit style install \
+.PHONY: all module tools unit-tests check bench demo kunit vmtest unit style install \
 	dkms-install uninstall clean debug-kernel fuzzers fuzz
 
 all: module tools
@@ -123,6 +126,9 @@ fuzz: fuzzers
 
 check:
 	@scripts/check
+
+bench:
+	@scripts/bench
 
 demo:
 	@scripts/demo
