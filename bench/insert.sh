@@ -38,7 +38,7 @@
 #   BENCH_RUNS               runs per measurement (3); the configurations
 #                            take turns, run by run
 #   BENCH_SLOW               seconds: a measurement with a run longer than
-#                            this is not repeated (120); recorded so
+#                            this is not repeated (300); recorded so
 #   BENCH_LAT_INSERTS        single inserts after each ztdns load (10000)
 #   BENCH_LOAD_TIMEOUT       seconds a load may run before it is stopped
 #                            and recorded as such, with the count it got
@@ -78,7 +78,7 @@ SIZES=${BENCH_SIZES:-100000 1000000}
 FAMS=${BENCH_FAMS:-4 6}
 CONFIGS=${BENCH_CONFIGS:-ztdns nft-hash nft-interval ipset}
 RUNS=${BENCH_RUNS:-3}
-SLOW=${BENCH_SLOW:-120}
+SLOW=${BENCH_SLOW:-300}
 LAT=${BENCH_LAT_INSERTS:-10000}
 CHECK_ALL=${BENCH_CHECK_ALL:-0}
 LOAD_TIMEOUT=${BENCH_LOAD_TIMEOUT:-0}
