@@ -273,7 +273,13 @@ def main():
           "compare, figures of two runs may not."
           % (" (smoke: small sizes, one run; not results)" if a.suffix else "",
              now, git_describe(), machine.get("cpu", "?"), machine.get("cpus", "?"),
-             machine.get("host_kernel", "?")), ""]
+             machine.get("host_kernel", "?")),
+          "",
+          "The lookup part ran alone.  The packet part ran alongside the insert "
+          "and DNS parts: its guest counts instructions (icount), which the "
+          "host's load does not change, while insert and DNS time the wall "
+          "clock of a VM that shared the host with it, each comparing its "
+          "configurations within its own run.", ""]
     if failed:
         md += ["**Failed parts: %s** (their figures are missing or partial)."
                % ", ".join(failed), ""]
