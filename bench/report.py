@@ -226,12 +226,18 @@ def plot(p, path):
                 cfgs.append(r["config"])
         for cfg in cfgs:
             pts = sorted((r["entries"], r["overhead_instructions"],
-                          r["min"], r["max"]) for r in hits
+                          r.get("set_entries", r["entries"])) for r in hits
                          if r["family"] == fam and r["config"] == cfg)
             xs = [x[0] for x in pts]
             ys = [x[1] for x in pts]
             ax.plot(xs, ys, marker="o", label=cfg,
                     linewidth=2.5 if cfg == "ztdns" else 1.2)
+            # A set that could not hold all N (the IPv6 interval set).
+            for x, y, held in pts:
+                if held < x:
+                    ax.annotate("holds {:,}".format(held), (x, y),
+                                textcoords="offset points", xytext=(-8, 6),
+                                ha="right", fontsize="small")
         ax.set_xscale("log")
         ax.set_xlabel("entries in the allow-list")
         ax.set_ylabel("overhead, instructions per packet")
