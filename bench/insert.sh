@@ -101,16 +101,8 @@ nsx() { nsenter --net="/run/netns/$NS" "$@"; }
 ns_up() { ip netns add "$NS"; }
 ns_down() { ip netns del "$NS" 2>/dev/null; return 0; }
 
-unload_ztdns() {
-	local _
-	for _ in $(seq 1200); do
-		[ -d /sys/module/ztdns ] || return 0
-		rmmod ztdns 2>/dev/null && return 0
-		sleep 0.1
-	done
-	bad "rmmod ztdns failed"
-	return 1
-}
+# shellcheck source=bench/lib.sh
+. "$TOP/bench/lib.sh"
 
 # Slab, SUnreclaim and VmallocUsed in kB.
 mem() {

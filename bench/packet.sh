@@ -92,16 +92,8 @@ ns_down() {
 	return 0
 }
 
-unload_ztdns() {
-	local _
-	for _ in $(seq 200); do
-		[ -d /sys/module/ztdns ] || return 0
-		rmmod ztdns 2>/dev/null && return 0
-		sleep 0.1
-	done
-	bad "rmmod ztdns failed"
-	return 1
-}
+# shellcheck source=bench/lib.sh
+. "$TOP/bench/lib.sh"
 
 # Let deferred kernel work finish before a measurement (a hash table's
 # resize after a load, RCU callbacks): on one vCPU it would run inside the
