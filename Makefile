@@ -26,7 +26,7 @@ UNITDIR ?= /lib/systemd/system
 CC ?= cc
 CFLAGS ?= -O2 -g
 ZCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -D_GNU_SOURCE -I. -DZTDNS_VERSION='"$(VERSION)"' \
+	-Wmissing-prototypes -D_GNU_SOURCE -I. \
 	$(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0)
 TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
@@ -52,7 +52,18 @@ all: module tools
 
 module: kmod/ztdns.ko
 
-kmod/ztdns.ko: $(KMOD_SRC)
+# The version the tools and the module report, in a header rewritten only
+# when it changes: a new commit rebuilds what reports it, even when none of
+# its sources changed (as the kernel's utsrelease.h).
+build/version.h: FORCE
+	@mkdir -p build
+	@v='#define ZTDNS_VERSION "$(VERSION)"'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
+
+.PHONY: FORCE
+FORCE:
+
+kmod/ztdns.ko: $(KMOD_SRC) build/version.h
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_ZTDNS=m ZTDNS_VERSION=$(VERSION) modules
 
@@ -74,6 +85,8 @@ tests/vm/resolve: tests/vm/resolve.c daemon/dns.c daemon/parse.c \
 
 daemon/%.o: daemon/%.c $(wildcard daemon/*.h) uapi/linux/ztdns.h
 	$(CC) $(CFLAGS) $(ZCFLAGS) -c -o $@ $<
+
+daemon/ztdnsd.o daemon/ztdnsctl.o: build/version.h
 
 # Host unit tests of the tools' pure code; tests/unit/run runs them.
 unit-tests: $(UNIT_TESTS)

@@ -23,6 +23,7 @@
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
 
+#include "build/version.h"
 #include "nl.h"
 #include "parse.h"
 #include "uapi/linux/ztdns.h"

@@ -23,12 +23,9 @@
 #include <cap-ng.h>
 #include <systemd/sd-daemon.h>
 
+#include "build/version.h"
 #include "tls.h"
 #include "ztdnsd.h"
-
-#ifndef ZTDNS_VERSION
-#define ZTDNS_VERSION "unknown"
-#endif
 
 #define ZT_DEFAULT_CONFIG "/etc/ztdns/ztdnsd.conf"
 
