@@ -11,6 +11,24 @@ JOBS=${JOBS:-$(nproc)}
 say() { printf '%s\n' "[$(basename "$0")] $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+# vm_follow OUT VM-ARGUMENT...: scripts/vm -o OUT VM-ARGUMENT..., its guest
+# output followed on standard error with host timestamps and kept in
+# OUT/progress.log; returns the VM's exit status.
+vm_follow() {
+	_out=$1
+	shift
+	# Removed before tail starts, so that it cannot show the last run's.
+	rm -f "$_out/output.log"
+	: >"$_out/progress.log"
+	"$ZTDNS_TOP/scripts/vm" -o "$_out" "$@" >/dev/null &
+	_vm=$!
+	tail --pid="$_vm" -s 0.2 -n +1 -F "$_out/output.log" 2>/dev/null |
+		while IFS= read -r _l; do
+			printf '%s %s\n' "$(date +%T.%2N)" "$_l"
+		done | tee -a "$_out/progress.log" >&2
+	wait "$_vm"
+}
+
 # The newest installed Debian kernel of a series ("6.1", "6.12"), or of any.
 newest_kver() {
 	ls /lib/modules 2>/dev/null | grep -F -- '-amd64' | grep -E -- '-amd64$' |
