@@ -129,23 +129,21 @@ OUTSTANDING=${BENCH_OUTSTANDING:-200}
 PROBE_OUTSTANDING=${BENCH_PROBE_OUTSTANDING:-100}
 PROFILE=${BENCH_PROFILE:-0}
 SERVER=203.0.113.53
-TSV=$ZTDNS_OUT/dns.tsv
 CONF=$ZTDNS_OUT/conf
 DPLOG=$ZTDNS_OUT/dnsperf.log
 W=$DOT_TMP/bench
-status=0
 NEXT=0			# the next name's number: no name is asked twice
 STUB_PID=		# the running stub (unbound, stubby; ztdnsd: ZT_PID)
 SERVER_PID=		# the DoT server
 ZT_NOERR=0		# NOERROR replies dnsperf got from ztdnsd
 declare -A MAXQ=()	# TARGET/ROW -> the confirmed rate's median qps
 
+PART=dns
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
 mkdir -p "$W" "$CONF"
-: >"$TSV"
 : >"$DPLOG"
-rec() { echo "$*" >>"$TSV"; }
-log() { echo "[dns] $*"; }
-bad() { echo "[dns] FAIL: $*"; status=1; }
 cx() { ip netns exec "c-$pid" "$@"; }
 
 # The zone's buckets, appended to dot.sh's zone.

@@ -83,15 +83,12 @@ LAT=${BENCH_LAT_INSERTS:-10000}
 CHECK_ALL=${BENCH_CHECK_ALL:-0}
 LOAD_TIMEOUT=${BENCH_LOAD_TIMEOUT:-0}
 AS_LIMIT=${BENCH_AS_LIMIT:-$(($(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) - 655360))}
-TSV=$ZTDNS_OUT/insert.tsv
 NS=insert
 WORK=/tmp/insert
-status=0
+PART=insert
+# shellcheck source=bench/lib.sh
+. "$TOP/bench/lib.sh"
 
-: >"$TSV"
-rec() { echo "$*" >>"$TSV"; }
-log() { echo "[insert] $*"; }
-bad() { echo "[insert] FAIL: $*"; status=1; }
 # nsenter rather than "ip netns exec", which also remounts /sys: half the
 # time here.
 nsx() { nsenter --net="/run/netns/$NS" "$@"; }
@@ -100,9 +97,6 @@ nsx() { nsenter --net="/run/netns/$NS" "$@"; }
 # table, asynchronously: the settle before the next load waits for that.
 ns_up() { ip netns add "$NS"; }
 ns_down() { ip netns del "$NS" 2>/dev/null; return 0; }
-
-# shellcheck source=bench/lib.sh
-. "$TOP/bench/lib.sh"
 
 # Slab, SUnreclaim and VmallocUsed in kB.
 mem() {

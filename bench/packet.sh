@@ -59,14 +59,11 @@ CONFIGS=${BENCH_CONFIGS:-none ztdns ztdns-off nft-hash nft-interval ipt-nft ipt-
 RUNS=${BENCH_RUNS:-5}
 PACKETS=${BENCH_PACKETS:-100000}
 MISS_PACKETS=${BENCH_MISS_PACKETS:-20000}
-TSV=$ZTDNS_OUT/packet.tsv
 NS=bench
-status=0
+PART=packet
+# shellcheck source=bench/lib.sh
+. "$TOP/bench/lib.sh"
 
-: >"$TSV"
-rec() { echo "$*" >>"$TSV"; }
-log() { echo "[packet] $*"; }
-bad() { echo "[packet] FAIL: $*"; status=1; }
 nsx() { ip netns exec "$NS" "$@"; }
 
 # A namespace with lo and dummy0 up: 192.0.2.1/24 and 2001:db8::1/64 on
@@ -91,9 +88,6 @@ ns_down() {
 	# name at once, which is fine, but rmmod has to wait (see unload).
 	return 0
 }
-
-# shellcheck source=bench/lib.sh
-. "$TOP/bench/lib.sh"
 
 # Let deferred kernel work finish before a measurement (a hash table's
 # resize after a load, RCU callbacks): on one vCPU it would run inside the
