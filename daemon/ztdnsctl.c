@@ -1044,6 +1044,8 @@ static const char *const stat_names[ZTDNS_STATS_A_MAX + 1] = {
 	[ZTDNS_STATS_A_INSERTS] = "inserts",
 	[ZTDNS_STATS_A_INSERT_FULL] = "insert_full",
 	[ZTDNS_STATS_A_EXPIRED] = "expired",
+	[ZTDNS_STATS_A_EVICTED] = "evicted",
+	[ZTDNS_STATS_A_EVENTS_DROPPED] = "events_dropped",
 };
 
 static int stats_cb(struct nl_msg *msg, void *arg)

@@ -9,5 +9,6 @@ struct ztdns_pkt;
 
 void ztdns_audit(struct ztdns_net *zn, const struct ztdns_pkt *p, u8 verdict,
 		 const struct sk_buff *skb);
+void ztdns_audit_summary(struct ztdns_net *zn);
 
 #endif /* _ZTDNS_AUDIT_H */

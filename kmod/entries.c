@@ -34,28 +34,58 @@
  *	0                     5  6 7 8      20                            50
  *	                                    last packet      dead from here
  *
- * Re-adding an address extends its expiry, never shortens it.  Writers
- * (add, delete, flush, reap) hold the namespace's mutex, which also keeps
- * the count exact for the max_entries limit; a batch add is all or
- * nothing: every change is logged and undone in reverse if a later address
- * of the batch fails.  A reaper removes dead entries every
- * ZTDNS_REAP_INTERVAL (less often for a large table; netns.c), in chunks,
- * dropping the mutex between them; an add that finds the table full reaps
- * first.  Removed entries are freed after an RCU grace period.
+ * Re-adding an address extends its expiry, never shortens it.  Every
+ * entry is born live: its TTL is at least one second wherever it enters
+ * (netlink.c clamps it), so an entry of a batch cannot be dead before the
+ * batch ends.  Writers (add, delete, flush, reap) hold the namespace's
+ * mutex, which also keeps the count exact for the max_entries limit; a
+ * batch add is all or nothing: every change is logged and undone in
+ * reverse if a later address of the batch fails.  A reaper removes dead
+ * entries every ZTDNS_REAP_INTERVAL (less often for a large table;
+ * netns.c), in chunks, dropping the mutex between them.  Removed entries
+ * are freed after an RCU grace period.
+ *
+ * A full table
+ * ------------
+ * Anyone who can resolve names can fill the table, so a full table must
+ * not lock out the next answer.  A batch that does not fit evicts, before
+ * it changes anything, as many entries as it lacks room for, chosen from
+ * a window of the table that starts at a random bucket:
+ *
+ *	rank 0   dead (not yet reaped)
+ *	rank 1   never carried a packet, soonest expiry first
+ *	rank 2   idle for longer than grace, soonest expiry first
+ *	never    carried a packet within the last grace seconds, or an
+ *	         address of the batch itself
+ *
+ * The window holds ZTDNS_EVICT_SCAN entries per entry wanted (and at least
+ * ZTDNS_EVICT_MIN): an add costs a bounded amount of work however large
+ * the table, never a sweep of it under the mutex.  If the window holds too
+ * few candidates the batch fails with ENOSPC and nothing changed.  So a
+ * flood of answers pushes out other answers that nobody used, soonest
+ * expiring first, but never a destination in use: a connection that
+ * carried a packet in the last grace seconds keeps its entry.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bsearch.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/sort.h>
 
 #include "entries.h"
 
 /* Entries examined per reaper chunk before the mutex is dropped. */
 #define ZTDNS_REAP_CHUNK 4096
+
+/* The eviction window: entries looked at per entry wanted, and at least. */
+#define ZTDNS_EVICT_SCAN 8
+#define ZTDNS_EVICT_MIN 64
 
 static struct kmem_cache *ztdns_entry_cache __ro_after_init;
 
@@ -157,13 +187,11 @@ static void ztdns_entry_remove(struct ztdns_entries *es, int fam,
 }
 
 /*
- * Remove the entries that match (all, or the dead ones).  With may_drop,
- * walk in chunks and drop the mutex between them so that netlink writers
- * get a turn.
+ * Remove the entries that match (all, or the dead ones), walking in chunks
+ * and dropping the mutex between them so that netlink writers get a turn.
  */
 static unsigned int ztdns_entries_sweep(struct ztdns_entries *es, bool all,
-					u64 now, u64 grace, bool may_drop,
-					struct mutex *lock)
+					u64 now, u64 grace, struct mutex *lock)
 {
 	unsigned int removed = 0, seen = 0;
 	struct rhashtable_iter it;
@@ -180,7 +208,7 @@ static unsigned int ztdns_entries_sweep(struct ztdns_entries *es, bool all,
 				ztdns_entry_remove(es, fam, e);
 				removed++;
 			}
-			if (!may_drop || ++seen % ZTDNS_REAP_CHUNK)
+			if (++seen % ZTDNS_REAP_CHUNK)
 				continue;
 			rhashtable_walk_stop(&it);
 			mutex_unlock(lock);
@@ -214,36 +242,196 @@ static void ztdns_entries_undo(struct ztdns_entries *es,
 	}
 }
 
+/* An eviction candidate: lower ranks go first (see the theory above). */
+struct ztdns_victim {
+	u64 rank;
+	struct ztdns_entry *e;
+	u8 fam;
+};
+
+static int ztdns_victim_cmp(const void *a, const void *b)
+{
+	const struct ztdns_victim *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	/* The same entry seen twice (a walk across a rehash) sorts together. */
+	if (x->e != y->e)
+		return x->e < y->e ? -1 : 1;
+	return 0;
+}
+
+static int ztdns_ptr_cmp(const void *a, const void *b)
+{
+	const struct ztdns_entry *x = *(const struct ztdns_entry **)a;
+	const struct ztdns_entry *y = *(const struct ztdns_entry **)b;
+
+	return x == y ? 0 : x < y ? -1 : 1;
+}
+
+#define ZTDNS_RANK_EXPIRES_MASK (BIT_ULL(62) - 1)
+
+/*
+ * The rank of an entry for eviction, or U64_MAX if it must stay: it
+ * carried a packet within the last grace seconds.
+ */
+static u64 ztdns_victim_rank(const struct ztdns_entry *e, u64 now, u64 grace)
+{
+	u64 last = READ_ONCE(e->last_use);
+	u64 expires = min(READ_ONCE(e->expires), ZTDNS_RANK_EXPIRES_MASK);
+
+	if (!ztdns_entry_live(e, now, grace))
+		return 0;
+	if (!last)
+		return BIT_ULL(62) | expires;
+	if (now < last + grace)
+		return U64_MAX;
+	return BIT_ULL(63) | expires;
+}
+
+/*
+ * Look at up to @budget entries of one family from a random bucket on, and
+ * note those that may go.  Under rcu_read_lock(); the entries stay valid
+ * after it since only the mutex holder removes entries.
+ */
+static void ztdns_victims_scan(struct ztdns_entries *es, int fam,
+			       struct ztdns_entry **keep, unsigned int nkeep,
+			       u64 now, u64 grace, unsigned int budget,
+			       struct ztdns_victim *v, unsigned int *nv)
+{
+	struct rhashtable *ht = &es->ht[fam];
+	const struct bucket_table *tbl;
+	unsigned int b, i, seen = 0;
+	struct rhash_head *he;
+
+	tbl = rht_dereference_rcu(ht->tbl, ht);
+	b = get_random_u32_below(tbl->size);
+	for (i = 0; i < tbl->size && seen < budget; i++, b = (b + 1) % tbl->size) {
+		rht_for_each_rcu_from(he, rht_ptr_rcu(rht_bucket(tbl, b)), tbl, b) {
+			struct ztdns_entry *e;
+			u64 rank;
+
+			e = container_of(he, struct ztdns_entry, node);
+			if (seen++ == budget)
+				break;
+			rank = ztdns_victim_rank(e, now, grace);
+			if (rank == U64_MAX ||
+			    (nkeep && bsearch(&e, keep, nkeep, sizeof(*keep),
+					      ztdns_ptr_cmp)))
+				continue;
+			v[(*nv)++] = (struct ztdns_victim){ rank, e, fam };
+		}
+	}
+}
+
+/*
+ * Make room for @want new entries by evicting others, or change nothing:
+ * @keep (sorted) are the entries the batch extends.
+ *
+ * Return: 0, -ENOSPC if too few entries may go, or -ENOMEM.
+ */
+static int ztdns_entries_evict(struct ztdns_entries *es, unsigned int want,
+			       struct ztdns_entry **keep, unsigned int nkeep,
+			       u64 now, u64 grace, unsigned int *evicted)
+{
+	unsigned int budget, total, nv = 0, i, got = 0;
+	struct ztdns_victim *v;
+	int fam;
+
+	total = atomic_read(&es->ht[ZTDNS_FAM_IPV4].nelems) +
+		atomic_read(&es->ht[ZTDNS_FAM_IPV6].nelems);
+	if (want > total)
+		return -ENOSPC;
+	budget = max(want * ZTDNS_EVICT_SCAN, ZTDNS_EVICT_MIN);
+	v = kvmalloc_array(budget + ZTDNS_FAM_MAX, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	rcu_read_lock();
+	for (fam = 0; fam < ZTDNS_FAM_MAX; fam++) {
+		unsigned int n = atomic_read(&es->ht[fam].nelems);
+
+		/* Each family's share of the window, by its size. */
+		if (n)
+			ztdns_victims_scan(es, fam, keep, nkeep, now, grace,
+					   div_u64((u64)budget * n, total) + 1,
+					   v, &nv);
+	}
+	rcu_read_unlock();
+	sort(v, nv, sizeof(*v), ztdns_victim_cmp, NULL);
+	for (i = 0; i < nv; i++)
+		if (!i || v[i].e != v[i - 1].e)
+			v[got++] = v[i];
+	if (got < want) {
+		kvfree(v);
+		return -ENOSPC;
+	}
+	for (i = 0; i < want; i++)
+		ztdns_entry_remove(es, v[i].fam, v[i].e);
+	*evicted = want;
+	kvfree(v);
+	return 0;
+}
+
 /**
  * ztdns_entries_add() - add or extend a batch of entries, all or nothing
  * @es: the entries of a namespace
- * @reqs: the addresses, with their TTLs already clamped
+ * @reqs: the addresses, with their TTLs already clamped (at least 1 s)
  * @n: how many
  * @max: max_entries
  * @now: the current time (ns)
- * @grace: the grace period (ns), for reaping when full
+ * @grace: the grace period (ns), which protects used entries from eviction
  * @lock: the namespace's mutex, held
+ * @evicted: set to how many entries were evicted to make room
  *
- * Return: 0; -ENOSPC if the batch does not fit, -ENOMEM; on error nothing
- * changed.
+ * Return: 0; -ENOSPC if the batch does not fit even after eviction,
+ * -ENOMEM; on error nothing changed but for evictions.
  */
 int ztdns_entries_add(struct ztdns_entries *es,
 		      const struct ztdns_entry_req *reqs, unsigned int n,
-		      unsigned int max, u64 now, u64 grace, struct mutex *lock)
+		      unsigned int max, u64 now, u64 grace, struct mutex *lock,
+		      unsigned int *evicted)
 {
+	struct ztdns_entry **found;
+	unsigned int i, nfound = 0;
 	struct ztdns_undo *undo;
-	bool reaped = false;
-	unsigned int i;
 	int ret = 0;
 
 	lockdep_assert_held(lock);
+	*evicted = 0;
+	found = kvmalloc_array(n, sizeof(*found), GFP_KERNEL);
 	undo = kvmalloc_array(n, sizeof(*undo), GFP_KERNEL);
-	if (!undo)
-		return -ENOMEM;
+	if (!found || !undo) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	/* What exists already; the rest needs room (an address given twice
+	 * is counted twice, which may only evict one entry too many).
+	 */
+	rcu_read_lock();
+	for (i = 0; i < n; i++) {
+		struct ztdns_entry *e = ztdns_entry_get(es, reqs[i].fam,
+							&reqs[i].addr);
+
+		if (e)
+			found[nfound++] = e;
+	}
+	rcu_read_unlock();
+	if (n - nfound > max) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	if (es->count + (n - nfound) > max) {
+		sort(found, nfound, sizeof(*found), ztdns_ptr_cmp, NULL);
+		ret = ztdns_entries_evict(es, es->count + (n - nfound) - max,
+					  found, nfound, now, grace, evicted);
+		if (ret)
+			goto out;
+	}
 
 	for (i = 0; i < n; i++) {
 		const struct ztdns_entry_req *r = &reqs[i];
-		u64 expires = now + (u64)r->ttl * NSEC_PER_SEC;
+		u64 expires = now + (u64)max(r->ttl, 1U) * NSEC_PER_SEC;
 		struct ztdns_entry *e;
 
 		rcu_read_lock();
@@ -255,16 +443,12 @@ int ztdns_entries_add(struct ztdns_entries *es,
 				WRITE_ONCE(e->expires, expires);
 			continue;
 		}
-		if (es->count >= max && !reaped) {
-			/* Without dropping the mutex: undo holds entries. */
-			ztdns_entries_sweep(es, false, now, grace, false, lock);
-			reaped = true;
-		}
+		/* Room was made above; this guards the count all the same. */
 		if (es->count >= max) {
 			ret = -ENOSPC;
 			break;
 		}
-		e = kmem_cache_zalloc(ztdns_entry_cache, GFP_KERNEL);
+		e = kmem_cache_zalloc(ztdns_entry_cache, GFP_KERNEL_ACCOUNT);
 		if (!e) {
 			ret = -ENOMEM;
 			break;
@@ -285,9 +469,11 @@ int ztdns_entries_add(struct ztdns_entries *es,
 	}
 	if (ret)
 		ztdns_entries_undo(es, undo, i);
-	else
+out:
+	if (!ret || *evicted)
 		es->generation++;
 	kvfree(undo);
+	kvfree(found);
 	return ret;
 }
 
@@ -343,7 +529,7 @@ unsigned int ztdns_entries_reap(struct ztdns_entries *es, u64 now, u64 grace,
 				struct mutex *lock)
 {
 	lockdep_assert_held(lock);
-	return ztdns_entries_sweep(es, false, now, grace, true, lock);
+	return ztdns_entries_sweep(es, false, now, grace, lock);
 }
 
 /**
@@ -360,7 +546,7 @@ unsigned int ztdns_entries_flush(struct ztdns_entries *es, struct mutex *lock)
 	lockdep_assert_held(lock);
 	/* A walk may miss entries across a resize: repeat until empty. */
 	while (es->count)
-		removed += ztdns_entries_sweep(es, true, 0, 0, true, lock);
+		removed += ztdns_entries_sweep(es, true, 0, 0, lock);
 	return removed;
 }
 
@@ -376,7 +562,7 @@ unsigned int ztdns_entry_size(void)
 
 int __init ztdns_entries_module_init(void)
 {
-	ztdns_entry_cache = KMEM_CACHE(ztdns_entry, 0);
+	ztdns_entry_cache = KMEM_CACHE(ztdns_entry, SLAB_ACCOUNT);
 	return ztdns_entry_cache ? 0 : -ENOMEM;
 }
 

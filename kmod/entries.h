@@ -156,7 +156,8 @@ int ztdns_entries_init(struct ztdns_entries *es);
 void ztdns_entries_destroy(struct ztdns_entries *es);
 int ztdns_entries_add(struct ztdns_entries *es,
 		      const struct ztdns_entry_req *reqs, unsigned int n,
-		      unsigned int max, u64 now, u64 grace, struct mutex *lock);
+		      unsigned int max, u64 now, u64 grace, struct mutex *lock,
+		      unsigned int *evicted);
 int ztdns_entries_del(struct ztdns_entries *es,
 		      const struct ztdns_entry_req *reqs, unsigned int n,
 		      unsigned int *bad, struct mutex *lock);

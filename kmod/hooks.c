@@ -8,10 +8,17 @@
  * The decision, in this order:
  *   mode off                                  accept, unseen
  *   loopback destination or output device     accept
+ *   a reply in a flow the peer opened (flows.c): a listener's
+ *   SYN-ACK, the accepted socket's packets, UDP back to a sender
+ *                                             accept
  *   a live dynamic entry (exact address)                   accept
- *   DHCPv4 client (UDP 68 -> 67), DHCPv6 client (UDP 546 -> 547)
+ *   a DHCPv4 client message (UDP 68 -> 67, BOOTREQUEST with the magic
+ *   cookie) or DHCPv6 client message (UDP 546 -> 547), to broadcast,
+ *   ff02::1:2, an on-link address or a dhcp_servers address
  *                                             accept if allow_dhcp
- *   NDP (ICMPv6 types 133 to 137)             accept if allow_ndp
+ *   NDP (ICMPv6 133, 135, 136; hop limit 255; to multicast, link-local or
+ *   on-link), MLD (130 to 132, 143; hop limit 1; to ff02::/16)
+ *                                             accept if allow_ndp
  *   a protective DNS server (address, port; TCP or UDP)    accept
  *   an exception subnet (longest-prefix match)             accept
  *   anything else                             audit: log, accept
@@ -23,6 +30,10 @@
  * A dropped packet fails its sendmsg() with EPERM, but TCP ignores that
  * error on a SYN and would retry until connect() timed out, so a refused
  * SYN is dropped with ECONNREFUSED: connect() fails at once.
+ *
+ * A source-routed packet (IPv4 LSRR or SSRR, an IPv6 routing header with
+ * segments left) goes on from its destination to addresses the policy
+ * never saw: it passes no rule.
  *
  * Packets are read with skb_header_pointer(), never trusted to be linear.
  * What cannot be classified fails closed: an IP header that does not parse
@@ -41,14 +52,118 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/inet_sock.h>
+#include <net/ip.h>
+#include <net/ip6_fib.h>
+#include <net/route.h>
 #include <net/ipv6.h>
+#include <net/request_sock.h>
 #include <uapi/linux/ztdns.h>
 
 #include "audit.h"
+#include "flows.h"
 #include "hooks.h"
 #include "netns.h"
+#include "params.h"
 
 #define ZTDNS_HOOK_PRIORITY (NF_IP_PRI_RAW - 10)
+
+/* Routed to the destination without a gateway: it is on a local link. */
+static noinline bool ztdns_on_link(const struct sk_buff *skb, int fam)
+{
+	const struct dst_entry *dst = skb_dst(skb);
+
+	if (!dst)
+		return false;
+	if (fam == ZTDNS_FAM_IPV4)
+		return !((const struct rtable *)dst)->rt_uses_gateway;
+	return !(((const struct rt6_info *)dst)->rt6i_flags & RTF_GATEWAY);
+}
+
+/*
+ * IPv4 options: loose or strict source routing sends the packet on to
+ * addresses the policy never saw, so it marks the packet; options that do
+ * not parse make the packet unparsable.
+ */
+static noinline bool ztdns_parse_ip_options(const struct sk_buff *skb,
+					    unsigned int off, u8 ihl,
+					    struct ztdns_pkt *p)
+{
+	unsigned int len = ihl * 4 - sizeof(struct iphdr), i = 0;
+	u8 _opt[MAX_IPOPTLEN];
+	const u8 *opt;
+
+	opt = skb_header_pointer(skb, off + sizeof(struct iphdr), len, _opt);
+	if (!opt)
+		return false;
+	while (i < len) {
+		if (opt[i] == IPOPT_END)
+			break;
+		if (opt[i] == IPOPT_NOOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
+			return false;
+		if (opt[i] == IPOPT_LSRR || opt[i] == IPOPT_SSRR)
+			p->src_routed = true;
+		i += opt[i + 1];
+	}
+	return true;
+}
+
+/* An IPv6 routing header with segments left: the destination is a hop. */
+static noinline bool ztdns_ipv6_src_routed(const struct sk_buff *skb)
+{
+	const struct ipv6_rt_hdr *rh;
+	struct ipv6_rt_hdr _rh;
+	unsigned int off = 0;
+
+	if (ipv6_find_hdr(skb, &off, NEXTHDR_ROUTING, NULL, NULL) < 0)
+		return false;
+	rh = skb_header_pointer(skb, off, sizeof(_rh), &_rh);
+	/* Cut short: it may still route; refuse. */
+	return !rh || rh->segments_left;
+}
+
+/*
+ * A DHCP client message: a BOOTREQUEST with the magic cookie (RFC 2131),
+ * or a DHCPv6 message type that a client sends (RFC 8415).
+ */
+static noinline void ztdns_parse_dhcp(const struct sk_buff *skb, int thoff,
+				      struct ztdns_pkt *p)
+{
+	int data = thoff + sizeof(struct udphdr);
+	__be32 _cookie;
+	const __be32 *cookie;
+	const u8 *type;
+	u8 _type;
+
+	type = skb_header_pointer(skb, data, sizeof(_type), &_type);
+	if (!type)
+		return;
+	if (p->fam == ZTDNS_FAM_IPV4) {
+		cookie = skb_header_pointer(skb, data + 236, sizeof(_cookie),
+					    &_cookie);
+		p->dhcp_client = *type == 1 && cookie &&
+				 *cookie == htonl(0x63825363);
+	} else {
+		switch (*type) {
+		case 1:		/* SOLICIT */
+		case 3:		/* REQUEST */
+		case 4:		/* CONFIRM */
+		case 5:		/* RENEW */
+		case 6:		/* REBIND */
+		case 8:		/* RELEASE */
+		case 9:		/* DECLINE */
+		case 11:	/* INFORMATION-REQUEST */
+			p->dhcp_client = true;
+		}
+	}
+	if (p->dhcp_client)
+		p->on_link = ztdns_on_link(skb, p->fam);
+}
 
 /**
  * ztdns_parse() - classify an outbound packet
@@ -86,6 +201,10 @@ static __always_inline bool ztdns_parse(const struct sk_buff *skb, int fam,
 		p->saddr.ip4 = iph->saddr;
 		p->daddr.ip4 = iph->daddr;
 		p->proto = iph->protocol;
+		p->hop_limit = iph->ttl;
+		if (unlikely(iph->ihl > 5) &&
+		    !ztdns_parse_ip_options(skb, off, iph->ihl, p))
+			return false;
 		if (iph->frag_off & htons(IP_OFFSET))
 			return true;	/* no transport header */
 		thoff = off + iph->ihl * 4;
@@ -100,11 +219,13 @@ static __always_inline bool ztdns_parse(const struct sk_buff *skb, int fam,
 			return false;
 		p->saddr.ip6 = ip6h->saddr;
 		p->daddr.ip6 = ip6h->daddr;
+		p->hop_limit = ip6h->hop_limit;
 		nexthdr = ip6h->nexthdr;
 		thoff = off + sizeof(_ip6h);
 		/* The common upper layers need no walk. */
 		if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_UDP &&
 		    nexthdr != IPPROTO_ICMPV6) {
+			p->src_routed = ztdns_ipv6_src_routed(skb);
 			thoff = ipv6_skip_exthdr(skb, thoff, &nexthdr, &frag_off);
 			if (thoff < 0)
 				return true;	/* extension headers cut short */
@@ -138,6 +259,10 @@ static __always_inline bool ztdns_parse(const struct sk_buff *skb, int fam,
 		p->sport = ntohs(ports[0]);
 		p->dport = ntohs(ports[1]);
 		p->has_ports = true;
+		if (unlikely(p->proto == IPPROTO_UDP &&
+			     p->sport == (fam == ZTDNS_FAM_IPV4 ? 68 : 546) &&
+			     p->dport == (fam == ZTDNS_FAM_IPV4 ? 67 : 547)))
+			ztdns_parse_dhcp(skb, thoff, p);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -146,6 +271,9 @@ static __always_inline bool ztdns_parse(const struct sk_buff *skb, int fam,
 			break;
 		p->icmp_type = *type;
 		p->has_icmp = true;
+		if (fam == ZTDNS_FAM_IPV6 && *type >= ICMPV6_MGM_QUERY &&
+		    *type <= NDISC_REDIRECT)
+			p->on_link = ztdns_on_link(skb, fam);
 		break;
 	}
 	return true;
@@ -180,39 +308,141 @@ static bool ztdns_is_loopback(const struct ztdns_pkt *p)
 	return ipv6_addr_loopback(&p->daddr.ip6);
 }
 
+/*
+ * Only the kernel sends a SYN-ACK from a request socket (a listener's, for
+ * a SYN it received) or, with a SYN cookie, from none; a SYN-ACK of a full
+ * socket is a simultaneous open, which an outbound connect() may cause.  A
+ * reply of an accepted TCP connection comes from a full socket and carries
+ * no SYN.  See flows.c.
+ */
+static __always_inline bool ztdns_maybe_reply(const struct ztdns_pkt *p,
+					      const struct sock *sk)
+{
+	if (!p->has_ports)
+		return false;
+	if (p->proto == IPPROTO_UDP)
+		return true;
+	if (p->proto != IPPROTO_TCP)
+		return false;
+	if ((p->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) ==
+	    (TCPHDR_SYN | TCPHDR_ACK))
+		return !sk || sk->sk_state == TCP_NEW_SYN_RECV;
+	return !(p->tcp_flags & TCPHDR_SYN) && sk && sk_fullsock(sk);
+}
+
+/* A flow, local end first: the packet's source (out) or destination. */
+static void ztdns_flow_key(const struct ztdns_pkt *p, bool out,
+			   struct ztdns_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->laddr = out ? p->saddr : p->daddr;
+	k->raddr = out ? p->daddr : p->saddr;
+	k->lport = htons(out ? p->sport : p->dport);
+	k->rport = htons(out ? p->dport : p->sport);
+	k->fam = p->fam;
+	k->proto = p->proto;
+}
+
+static noinline bool ztdns_is_reply(struct ztdns_net *zn,
+				    const struct ztdns_pkt *p, u64 now)
+{
+	enum ztdns_flow_pkt what = ZTDNS_FLOW_DATA;
+	struct ztdns_flow_key k;
+
+	if (!atomic_read(&zn->flows.count))
+		return false;
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCPHDR_SYN))
+		what = ZTDNS_FLOW_SYNACK;
+	else if (p->proto == IPPROTO_TCP &&
+		 (p->tcp_flags & (TCPHDR_FIN | TCPHDR_RST)))
+		what = ZTDNS_FLOW_CLOSE;
+	ztdns_flow_key(p, true, &k);
+	return ztdns_flows_reply(&zn->flows, &k, now, what);
+}
+
+/*
+ * Where a DHCP client message may go: broadcast (or DHCPv6's
+ * All_DHCP_Relay_Agents_and_Servers), an on-link address (a server or
+ * relay on the link, a unicast renew), or a server the administrator
+ * named in dhcp_servers (a relayed network's renew).
+ */
+static bool ztdns_dhcp_dest(const struct ztdns_pkt *p)
+{
+	static const struct in6_addr all_servers = {
+		.s6_addr = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 },
+	};
+
+	if (p->on_link)
+		return true;
+	if (p->fam == ZTDNS_FAM_IPV4 ? p->daddr.ip4 == htonl(INADDR_BROADCAST) :
+	    ipv6_addr_equal(&p->daddr.ip6, &all_servers))
+		return true;
+	return ztdns_params_dhcp_server(p->fam, &p->daddr);
+}
+
+/*
+ * What joining a network needs of ICMPv6: router and neighbour
+ * solicitations and neighbour advertisements (not advertisements of a
+ * router, nor redirects) with hop limit 255, to a multicast, link-local or
+ * on-link address, so never beyond the link; and MLD reports (and
+ * queries) with hop limit 1 to link-scope multicast.
+ */
+static bool ztdns_is_ndp(const struct ztdns_pkt *p)
+{
+	const struct in6_addr *d = &p->daddr.ip6;
+
+	switch (p->icmp_type) {
+	case NDISC_ROUTER_SOLICITATION:
+	case NDISC_NEIGHBOUR_SOLICITATION:
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+		return p->hop_limit == 255 &&
+		       (ipv6_addr_is_multicast(d) ||
+			ipv6_addr_type(d) & IPV6_ADDR_LINKLOCAL || p->on_link);
+	case ICMPV6_MGM_QUERY:
+	case ICMPV6_MGM_REPORT:
+	case ICMPV6_MGM_REDUCTION:
+	case ICMPV6_MLD2_REPORT:
+		return p->hop_limit == 1 && ipv6_addr_is_multicast(d) &&
+		       IPV6_ADDR_MC_SCOPE(d) == IPV6_ADDR_SCOPE_LINKLOCAL;
+	}
+	return false;
+}
+
 /**
  * ztdns_decide() - the rule that passes a packet, if any
  * @zn: the namespace (its mode is not off)
  * @p: the packet, parsed
+ * @sk: the packet's socket (skb->sk), or NULL
  * @out_loopback: the output device is a loopback device
- * @now: the time to judge the entries by (ns), or 0 to read the clock,
- *	 which is then read only for a packet that reaches the entries
+ * @now: the time to judge the entries and flows by (ns), or 0 to read
+ *	 the clock, which is then read only for a packet past loopback
  *
  * Context: under rcu_read_lock().
  * Return: the enum ztdns_rule that passes it, or ZTDNS_RULE_NONE.
  */
 static __always_inline enum ztdns_rule
 ztdns_decide(struct ztdns_net *zn, const struct ztdns_pkt *p,
-	     bool out_loopback, u64 now)
+	     const struct sock *sk, bool out_loopback, u64 now)
 {
 	const struct ztdns_config *cfg = zn->cfg;
+	bool reply;
 
 	if (out_loopback || ztdns_is_loopback(p))
 		return ZTDNS_RULE_LOOPBACK;
+	if (!now)
+		now = ztdns_now();
+	/* Before the entries: an accepted flow's packets renew it. */
+	reply = ztdns_maybe_reply(p, sk);
+	if (reply && ztdns_is_reply(zn, p, now))
+		return ZTDNS_RULE_INBOUND;
 	/* The common case next: one hash lookup, whatever the packet. */
-	if (ztdns_entries_hit(&zn->entries, p->fam, &p->daddr,
-			      now ?: ztdns_now(),
+	if (ztdns_entries_hit(&zn->entries, p->fam, &p->daddr, now,
 			      (u64)READ_ONCE(cfg->grace) * NSEC_PER_SEC))
 		return ZTDNS_RULE_ENTRY;
-	if (READ_ONCE(cfg->allow_dhcp) && p->has_ports &&
-	    p->proto == IPPROTO_UDP &&
-	    ((p->fam == ZTDNS_FAM_IPV4 && p->sport == 68 && p->dport == 67) ||
-	     (p->fam == ZTDNS_FAM_IPV6 && p->sport == 546 && p->dport == 547)))
+	if (p->dhcp_client && READ_ONCE(cfg->allow_dhcp) && ztdns_dhcp_dest(p))
 		return ZTDNS_RULE_DHCP;
-	if (READ_ONCE(cfg->allow_ndp) && p->fam == ZTDNS_FAM_IPV6 &&
-	    p->has_icmp && p->proto == IPPROTO_ICMPV6 &&
-	    p->icmp_type >= NDISC_ROUTER_SOLICITATION &&
-	    p->icmp_type <= NDISC_REDIRECT)
+	if (p->has_icmp && p->fam == ZTDNS_FAM_IPV6 &&
+	    READ_ONCE(cfg->allow_ndp) && ztdns_is_ndp(p))
 		return ZTDNS_RULE_NDP;
 	if (ztdns_is_server(zn, p))
 		return ZTDNS_RULE_SERVER;
@@ -235,8 +465,11 @@ static __always_inline unsigned int ztdns_judge(struct ztdns_net *zn,
 	if (!ztdns_parse(skb, fam, &p)) {
 		ztdns_count(zn, ZTDNS_STATS_A_MALFORMED);
 		rule = ZTDNS_RULE_NONE;
+	} else if (unlikely(p.src_routed)) {
+		/* Its destination is only the first hop: never judged by it. */
+		rule = ZTDNS_RULE_NONE;
 	} else {
-		rule = ztdns_decide(zn, &p, state->out &&
+		rule = ztdns_decide(zn, &p, skb->sk, state->out &&
 				    (state->out->flags & IFF_LOOPBACK), 0);
 	}
 	if (rule != ZTDNS_RULE_NONE) {
@@ -293,25 +526,77 @@ static unsigned int ztdns_hook6(void *priv, struct sk_buff *skb,
 	return ztdns_hook(priv, skb, state, ZTDNS_FAM_IPV6);
 }
 
+/*
+ * LOCAL_IN: note each TCP SYN and UDP datagram that a network device
+ * delivered to this host, so that its replies may leave (flows.c).  Not
+ * what came over loopback: a local process may have forged its source
+ * (IP_FREEBIND).  It never refuses anything.
+ */
+static unsigned int ztdns_hook_in(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state, int fam)
+{
+	struct ztdns_net *zn = priv;
+	struct ztdns_flow_key k;
+	struct ztdns_pkt p;
+
+	if (READ_ONCE(zn->cfg->mode) == ZTDNS_MODE_OFF ||
+	    !state->in || (state->in->flags & IFF_LOOPBACK))
+		return NF_ACCEPT;
+	if (!ztdns_parse(skb, fam, &p) || !p.has_ports)
+		return NF_ACCEPT;
+	if (p.proto != IPPROTO_UDP &&
+	    (p.proto != IPPROTO_TCP ||
+	     (p.tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) != TCPHDR_SYN))
+		return NF_ACCEPT;
+	ztdns_flow_key(&p, false, &k);
+	ztdns_flows_note(&zn->flows, &k, ztdns_now());
+	return NF_ACCEPT;
+}
+
+static unsigned int ztdns_hook_in4(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	return ztdns_hook_in(priv, skb, state, ZTDNS_FAM_IPV4);
+}
+
+static unsigned int ztdns_hook_in6(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	return ztdns_hook_in(priv, skb, state, ZTDNS_FAM_IPV6);
+}
+
 /**
- * ztdns_hooks_register() - register the LOCAL_OUT hooks of a namespace
+ * ztdns_hooks_register() - register the hooks of a namespace
  * @zn: the namespace's state; must outlive the registration
+ *
+ * LOCAL_OUT decides, IPv4 and IPv6; LOCAL_IN notes inbound SYNs and UDP,
+ * last of all, so that what another hook drops is not noted.
  *
  * Return: 0 or a negative errno.
  */
 int ztdns_hooks_register(struct ztdns_net *zn)
 {
-	static const u8 pfs[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+	static const struct {
+		nf_hookfn *fn;
+		u8 pf;
+		u8 hooknum;
+		int priority;
+	} h[] = {
+		{ ztdns_hook4, NFPROTO_IPV4, NF_INET_LOCAL_OUT, ZTDNS_HOOK_PRIORITY },
+		{ ztdns_hook6, NFPROTO_IPV6, NF_INET_LOCAL_OUT, ZTDNS_HOOK_PRIORITY },
+		{ ztdns_hook_in4, NFPROTO_IPV4, NF_INET_LOCAL_IN, NF_IP_PRI_LAST - 1 },
+		{ ztdns_hook_in6, NFPROTO_IPV6, NF_INET_LOCAL_IN, NF_IP6_PRI_LAST - 1 },
+	};
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(zn->hook_ops); i++) {
+	BUILD_BUG_ON(ARRAY_SIZE(h) != ARRAY_SIZE(zn->hook_ops));
+	for (i = 0; i < ARRAY_SIZE(h); i++) {
 		zn->hook_ops[i] = (struct nf_hook_ops) {
-			.hook = pfs[i] == NFPROTO_IPV4 ? ztdns_hook4 :
-							 ztdns_hook6,
+			.hook = h[i].fn,
 			.priv = zn,
-			.pf = pfs[i],
-			.hooknum = NF_INET_LOCAL_OUT,
-			.priority = ZTDNS_HOOK_PRIORITY,
+			.pf = h[i].pf,
+			.hooknum = h[i].hooknum,
+			.priority = h[i].priority,
 		};
 	}
 	return nf_register_net_hooks(zn->net, zn->hook_ops,

@@ -376,27 +376,60 @@ int ztdns_lpm_walk(struct ztdns_lpm *t,
  * @t: the trie
  * @lock: the mutex that serialises writers, held
  *
- * Nodes are freed after a grace period; readers may still walk them.
+ * Nodes are freed after a grace period; readers may still walk them, and
+ * find them as they were: no node is changed on the way.
  */
 void ztdns_lpm_free(struct ztdns_lpm *t, struct mutex *lock)
 {
-	struct ztdns_lpm_node *n = ztdns_lpm_deref(&t->root, lock), *c;
+	struct ztdns_lpm_node *n = ztdns_lpm_deref(&t->root, lock);
+	struct ztdns_lpm_node *last = NULL, *c0, *c1, *next;
 
 	RCU_INIT_POINTER(t->root, NULL);
 	t->count = 0;
-	/* Post-order by parent pointers: free a node once it has no child. */
+	/*
+	 * Post-order by parent pointers, knowing where we came from: down
+	 * from the parent, up from the first child or up from the second.  A
+	 * node is queued for freeing once both subtrees are; only its
+	 * address is compared afterwards.
+	 */
 	while (n) {
-		c = ztdns_lpm_first_child(n, lock);
-		if (c) {
-			n = c;
+		c0 = ztdns_lpm_deref(&n->child[0], lock);
+		c1 = ztdns_lpm_deref(&n->child[1], lock);
+		if (last == n->parent && (c0 || c1))
+			next = c0 ? c0 : c1;
+		else if (last && last == c0 && c1)
+			next = c1;
+		else
+			next = NULL;
+		last = n;
+		if (next) {
+			n = next;
 			continue;
 		}
-		c = n->parent;
-		if (c)
-			RCU_INIT_POINTER(c->child[ztdns_lpm_bit(n->key, c->cidr)], NULL);
-		call_rcu(&n->rcu, ztdns_lpm_free_rcu);
-		n = c;
+		n = n->parent;
+		call_rcu(&last->rcu, ztdns_lpm_free_rcu);
 	}
+}
+
+/**
+ * ztdns_lpm_replace() - make one trie's prefixes those of another
+ * @t: the trie readers see
+ * @from: a trie built aside (same bits); left empty
+ * @lock: the mutex that serialises writers, held
+ *
+ * Readers see the old prefixes or the new ones, never a mix or none.
+ */
+void ztdns_lpm_replace(struct ztdns_lpm *t, struct ztdns_lpm *from,
+		       struct mutex *lock)
+{
+	struct ztdns_lpm old = { .bits = t->bits, .count = t->count };
+
+	RCU_INIT_POINTER(old.root, ztdns_lpm_deref(&t->root, lock));
+	rcu_assign_pointer(t->root, ztdns_lpm_deref(&from->root, lock));
+	t->count = from->count;
+	RCU_INIT_POINTER(from->root, NULL);
+	from->count = 0;
+	ztdns_lpm_free(&old, lock);
 }
 
 int __init ztdns_lpm_module_init(void)

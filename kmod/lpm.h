@@ -21,6 +21,7 @@ int ztdns_lpm_remove(struct ztdns_lpm *t, const u8 *key, u8 cidr, struct mutex *
 int ztdns_lpm_walk(struct ztdns_lpm *t,
 		   int (*fn)(const u8 *key, u8 cidr, void *arg), void *arg, struct mutex *lock);
 void ztdns_lpm_free(struct ztdns_lpm *t, struct mutex *lock);
+void ztdns_lpm_replace(struct ztdns_lpm *t, struct ztdns_lpm *from, struct mutex *lock);
 
 int ztdns_lpm_module_init(void);
 void ztdns_lpm_module_uninit(void);

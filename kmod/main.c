@@ -12,6 +12,7 @@
 #include <uapi/linux/ztdns.h>
 
 #include "entries.h"
+#include "flows.h"
 #include "lpm.h"
 #include "netlink.h"
 #include "netns.h"
@@ -28,6 +29,9 @@ static int __init ztdns_mod_init(void)
 	ret = ztdns_entries_module_init();
 	if (ret)
 		goto err_entries;
+	ret = ztdns_flows_module_init();
+	if (ret)
+		goto err_flows;
 	ret = ztdns_netns_init();
 	if (ret)
 		goto err_netns;
@@ -56,10 +60,14 @@ err_sysfs:
 err_lists:
 	ztdns_netns_uninit();
 err_netns:
+	ztdns_flows_module_uninit();
+err_flows:
 	ztdns_entries_module_uninit();
 err_entries:
 	ztdns_lpm_module_uninit();
 err_lpm:
+	/* Parameters were set before init ran (insmod ... dhcp_servers=). */
+	ztdns_params_uninit();
 	return ret;
 }
 
@@ -69,8 +77,10 @@ static void __exit ztdns_mod_exit(void)
 	ztdns_sysfs_uninit();
 	ztdns_params_ready(false);
 	ztdns_netns_uninit();
+	ztdns_flows_module_uninit();
 	ztdns_entries_module_uninit();
 	ztdns_lpm_module_uninit();
+	ztdns_params_uninit();
 	pr_info("unloaded\n");
 }
 

@@ -12,6 +12,7 @@
 
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/socket.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -22,6 +23,12 @@
 #include "netns.h"
 
 static struct genl_family ztdns_genl_family;
+
+/*
+ * Whether events may be sent: cleared, and a grace period waited for,
+ * before the family goes, since the hooks outlive it at module exit.
+ */
+static bool ztdns_genl_up;
 
 static struct netlink_range_validation ztdns_ttl_range = {
 	.max = ZTDNS_MAX_TTL,
@@ -181,7 +188,14 @@ static int ztdns_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	struct ztdns_config *cfg = zn->cfg;
 	struct nlattr **a = info->attrs;
 	u32 min_ttl, max_ttl;
+	int ret;
 
+	/*
+	 * The parameters' lock too: in the initial namespace these are the
+	 * module parameters, and min_ttl <= max_ttl must hold across both
+	 * ways of writing them.
+	 */
+	kernel_param_lock(THIS_MODULE);
 	mutex_lock(&zn->lock);
 	min_ttl = a[ZTDNS_A_MIN_TTL] ? nla_get_u32(a[ZTDNS_A_MIN_TTL]) :
 				       READ_ONCE(cfg->min_ttl);
@@ -189,8 +203,17 @@ static int ztdns_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 				       READ_ONCE(cfg->max_ttl);
 	if (min_ttl > max_ttl) {
 		mutex_unlock(&zn->lock);
+		kernel_param_unlock(THIS_MODULE);
 		NL_SET_ERR_MSG(info->extack, "min_ttl would exceed max_ttl");
 		return -EINVAL;
+	}
+	/* The mode first: the one change that can still fail. */
+	ret = a[ZTDNS_A_MODE] ? ztdns_set_mode(zn, nla_get_u8(a[ZTDNS_A_MODE])) : 0;
+	if (ret) {
+		mutex_unlock(&zn->lock);
+		kernel_param_unlock(THIS_MODULE);
+		NL_SET_ERR_MSG(info->extack, "the module is being removed");
+		return ret;
 	}
 	WRITE_ONCE(cfg->min_ttl, min_ttl);
 	WRITE_ONCE(cfg->max_ttl, max_ttl);
@@ -202,9 +225,8 @@ static int ztdns_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(cfg->allow_dhcp, nla_get_u8(a[ZTDNS_A_ALLOW_DHCP]));
 	if (a[ZTDNS_A_ALLOW_NDP])
 		WRITE_ONCE(cfg->allow_ndp, nla_get_u8(a[ZTDNS_A_ALLOW_NDP]));
-	if (a[ZTDNS_A_MODE])
-		ztdns_set_mode(zn, nla_get_u8(a[ZTDNS_A_MODE]));
 	mutex_unlock(&zn->lock);
+	kernel_param_unlock(THIS_MODULE);
 	return 0;
 }
 
@@ -253,9 +275,10 @@ static struct ztdns_entry_req *ztdns_nl_entries(struct ztdns_net *zn,
 			kvfree(reqs);
 			return ERR_PTR(ret);
 		}
+		/* Never born dead: at least a second, whatever min_ttl. */
 		if (with_ttl)
-			r->ttl = min(max(nla_get_u32(tb[ZTDNS_ENTRY_A_TTL]),
-					 min_ttl), max_ttl);
+			r->ttl = max(min(max(nla_get_u32(tb[ZTDNS_ENTRY_A_TTL]),
+					     min_ttl), max_ttl), 1U);
 	}
 	return reqs;
 }
@@ -263,8 +286,8 @@ static struct ztdns_entry_req *ztdns_nl_entries(struct ztdns_net *zn,
 static int ztdns_nl_add_entries(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ztdns_net *zn = ztdns_info_net(info);
+	unsigned int n, max, evicted = 0;
 	struct ztdns_entry_req *reqs;
-	unsigned int n, max;
 	int ret;
 
 	reqs = ztdns_nl_entries(zn, info, ztdns_entry_policy, true, &n);
@@ -274,9 +297,11 @@ static int ztdns_nl_add_entries(struct sk_buff *skb, struct genl_info *info)
 	max = READ_ONCE(ztdns_params.max_entries);	/* global */
 	ret = ztdns_entries_add(&zn->entries, reqs, n, max, ztdns_now(),
 				(u64)READ_ONCE(zn->cfg->grace) * NSEC_PER_SEC,
-				&zn->lock);
+				&zn->lock, &evicted);
 	mutex_unlock(&zn->lock);
 	kvfree(reqs);
+	if (evicted)
+		this_cpu_add(zn->stats->c[ZTDNS_STATS_A_EVICTED], evicted);
 	if (ret == -ENOSPC) {
 		this_cpu_add(zn->stats->c[ZTDNS_STATS_A_INSERT_FULL], n);
 		NL_SET_ERR_MSG(info->extack, "allow table full (max_entries)");
@@ -659,24 +684,56 @@ err_msgsize:
 }
 
 /**
- * ztdns_nl_event() - tell the "events" group of a verdict
- * @net: the namespace the packet left from
- * @ev: what happened
+ * ztdns_nl_event_wanted() - whether the "events" group has listeners
+ * @zn: the namespace
  *
- * Context: any (the packet path); does nothing without listeners.
+ * Return: true if an event of @zn would reach someone.
  */
-void ztdns_nl_event(struct net *net, const struct ztdns_event *ev)
+bool ztdns_nl_event_wanted(struct ztdns_net *zn)
+{
+	return READ_ONCE(ztdns_genl_up) &&
+	       genl_has_listeners(&ztdns_genl_family, zn->net, 0);
+}
+
+/* The exact size of an event's message. */
+static size_t ztdns_event_size(const struct ztdns_event *ev)
+{
+	size_t alen = ev->pkt->fam == ZTDNS_FAM_IPV4 ? 4 : 16;
+
+	return nla_total_size(0) +			/* ZTDNS_A_EVENT */
+	       nla_total_size(sizeof(u8)) +		/* VERDICT */
+	       nla_total_size(sizeof(u16)) +		/* FAMILY */
+	       2 * nla_total_size(alen) +		/* SADDR, DADDR */
+	       nla_total_size(sizeof(u8)) +		/* PROTO */
+	       2 * nla_total_size(sizeof(u16)) +	/* SPORT, DPORT */
+	       nla_total_size(sizeof(u32)) +		/* UID */
+	       nla_total_size(sizeof(u32)) +		/* PID */
+	       nla_total_size(strnlen(ev->comm, TASK_COMM_LEN - 1) + 1);
+}
+
+/**
+ * ztdns_nl_event() - tell the "events" group of a verdict
+ * @zn: the namespace the packet left from
+ * @ev: what happened, with its owner filled in
+ *
+ * At most ZTDNS_EVENTS_PER_SEC per namespace; what the limit or memory
+ * holds back is counted in ZTDNS_STATS_A_EVENTS_DROPPED.  The group is
+ * for CAP_NET_ADMIN only: events name other users' processes and peers.
+ *
+ * Context: any (the packet path).
+ */
+void ztdns_nl_event(struct ztdns_net *zn, const struct ztdns_event *ev)
 {
 	const struct ztdns_pkt *p = ev->pkt;
 	struct sk_buff *msg;
 	struct nlattr *nest;
 	void *hdr;
 
-	if (!genl_has_listeners(&ztdns_genl_family, net, 0))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!__ratelimit(&zn->event_rs))
+		goto drop;
+	msg = genlmsg_new(ztdns_event_size(ev), GFP_ATOMIC);
 	if (!msg)
-		return;
+		goto drop;
 	hdr = genlmsg_put(msg, 0, 0, &ztdns_genl_family, 0, ZTDNS_CMD_EVENT);
 	if (!hdr)
 		goto err;
@@ -690,16 +747,21 @@ void ztdns_nl_event(struct net *net, const struct ztdns_event *ev)
 	    nla_put_u8(msg, ZTDNS_EVENT_A_PROTO, p->proto) ||
 	    nla_put_u16(msg, ZTDNS_EVENT_A_SPORT, p->sport) ||
 	    nla_put_u16(msg, ZTDNS_EVENT_A_DPORT, p->dport) ||
-	    nla_put_u32(msg, ZTDNS_EVENT_A_UID, ev->uid) ||
+	    (ev->has_uid && nla_put_u32(msg, ZTDNS_EVENT_A_UID, ev->uid)) ||
 	    nla_put_u32(msg, ZTDNS_EVENT_A_PID, ev->pid) ||
 	    nla_put_string(msg, ZTDNS_EVENT_A_COMM, ev->comm))
 		goto err;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&ztdns_genl_family, net, msg, 0, 0, GFP_ATOMIC);
+	genlmsg_multicast_netns(&ztdns_genl_family, zn->net, msg, 0, 0,
+				GFP_ATOMIC);
 	return;
 err:
+	/* The size is exact: this would be a bug. */
+	WARN_ON_ONCE(1);
 	nlmsg_free(msg);
+drop:
+	ztdns_count(zn, ZTDNS_STATS_A_EVENTS_DROPPED);
 }
 
 #define ZTDNS_DO(_cmd, _fn, _pol) {					\
@@ -745,7 +807,7 @@ static const struct genl_ops ztdns_genl_ops[] = {
 };
 
 static const struct genl_multicast_group ztdns_genl_mcgrps[] = {
-	{ .name = ZTDNS_GENL_MCGRP_EVENTS },
+	{ .name = ZTDNS_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family ztdns_genl_family __ro_after_init = {
@@ -753,6 +815,8 @@ static struct genl_family ztdns_genl_family __ro_after_init = {
 	.version = ZTDNS_GENL_VERSION,
 	.maxattr = ZTDNS_A_MAX,
 	.netnsok = true,
+	/* Every operation takes its namespace's mutex: no global lock. */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = ztdns_genl_ops,
 	.n_ops = ARRAY_SIZE(ztdns_genl_ops),
@@ -762,10 +826,17 @@ static struct genl_family ztdns_genl_family __ro_after_init = {
 
 int __init ztdns_genl_init(void)
 {
-	return genl_register_family(&ztdns_genl_family);
+	int ret = genl_register_family(&ztdns_genl_family);
+
+	if (!ret)
+		WRITE_ONCE(ztdns_genl_up, true);
+	return ret;
 }
 
 void ztdns_genl_uninit(void)
 {
+	/* The hooks run under RCU: none sends an event after this. */
+	WRITE_ONCE(ztdns_genl_up, false);
+	synchronize_rcu();
 	genl_unregister_family(&ztdns_genl_family);
 }

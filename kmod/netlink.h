@@ -5,18 +5,21 @@
 #include <linux/sched.h>
 #include <net/net_namespace.h>
 
+struct ztdns_net;
 struct ztdns_pkt;
 
 /* A verdict worth telling the "events" group. */
 struct ztdns_event {
 	const struct ztdns_pkt *pkt;
 	u8 verdict;		/* enum ztdns_verdict */
+	bool has_uid;		/* false: no full socket, no owner */
 	u32 uid;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 };
 
-void ztdns_nl_event(struct net *net, const struct ztdns_event *ev);
+bool ztdns_nl_event_wanted(struct ztdns_net *zn);
+void ztdns_nl_event(struct ztdns_net *zn, const struct ztdns_event *ev);
 int ztdns_genl_init(void);
 void ztdns_genl_uninit(void);
 

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <uapi/linux/ztdns.h>
 
+#include "audit.h"
 #include "hooks.h"
 #include "netns.h"
 
@@ -56,7 +57,7 @@ u64 ztdns_stats_read(const struct ztdns_net *zn, int counter)
  * Takes a module reference when the namespace starts enforcing and drops
  * it when it stops.
  *
- * Return: 0 or -EINVAL.
+ * Return: 0, -EINVAL, or -EBUSY if the module is being removed.
  */
 int ztdns_set_mode(struct ztdns_net *zn, u8 mode)
 {
@@ -66,14 +67,18 @@ int ztdns_set_mode(struct ztdns_net *zn, u8 mode)
 		return -EINVAL;
 	mutex_lock(&ztdns_mode_lock);
 	old = READ_ONCE(zn->cfg->mode);
-	WRITE_ONCE(zn->cfg->mode, mode);
 	if (mode == ZTDNS_MODE_ENFORCE && !zn->pinned) {
-		__module_get(THIS_MODULE);
+		/* Not while rmmod runs: enforce would outlive the module. */
+		if (!try_module_get(THIS_MODULE)) {
+			mutex_unlock(&ztdns_mode_lock);
+			return -EBUSY;
+		}
 		zn->pinned = true;
 	} else if (mode != ZTDNS_MODE_ENFORCE && zn->pinned) {
 		module_put(THIS_MODULE);
 		zn->pinned = false;
 	}
+	WRITE_ONCE(zn->cfg->mode, mode);
 	mutex_unlock(&ztdns_mode_lock);
 	if (old != mode)
 		pr_info("mode %s -> %s (netns %u)\n", ztdns_mode_name(old),
@@ -160,6 +165,37 @@ int ztdns_del_server(struct ztdns_net *zn, const struct ztdns_server *srv)
 }
 
 /**
+ * ztdns_set_servers() - make the server endpoints exactly these
+ * @zn: the namespace
+ * @srvs: the endpoints (a repeated one counts once)
+ * @n: how many, at most ZTDNS_MAX_SERVERS
+ *
+ * Published at once: readers see the old list or this one.
+ *
+ * Context: zn->lock held.
+ * Return: 0 or -ENOMEM (nothing changed).
+ */
+int ztdns_set_servers(struct ztdns_net *zn, const struct ztdns_server *srvs,
+		      unsigned int n)
+{
+	struct ztdns_servers *old = ztdns_servers_deref(zn), *new;
+	unsigned int i;
+
+	lockdep_assert_held(&zn->lock);
+	new = kzalloc(struct_size(new, s, n), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (ztdns_server_find(new, &srvs[i]) < 0)
+			new->s[new->n++] = srvs[i];
+	rcu_assign_pointer(zn->servers, new);
+	zn->servers_gen++;
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+/**
  * ztdns_flush_servers() - remove every server endpoint
  * @zn: the namespace
  *
@@ -182,8 +218,8 @@ void ztdns_flush_servers(struct ztdns_net *zn)
  * sweep examines at most ZTDNS_REAP_SPAN entries per interval on average.
  * A sweep of a million entries took about 0.1 s of CPU in make bench's
  * VM: 2% of a CPU every 5 s, 0.2% every 50 s.  Dead entries pass nothing
- * in the meantime, and an add that finds the table full reaps first, so
- * only their memory waits.
+ * in the meantime, and an add that finds the table full evicts them
+ * first, so only their memory waits.
  */
 static unsigned long ztdns_reap_interval(unsigned int count)
 {
@@ -202,6 +238,8 @@ static void ztdns_reaper(struct work_struct *work)
 			       &zn->lock);
 	mutex_unlock(&zn->lock);
 	this_cpu_add(zn->stats->c[ZTDNS_STATS_A_EXPIRED], n);
+	ztdns_flows_reap(&zn->flows, ztdns_now());
+	ztdns_audit_summary(zn);
 	queue_delayed_work(system_power_efficient_wq, &zn->reaper,
 			   ztdns_reap_interval(READ_ONCE(zn->entries.count)));
 }
@@ -223,8 +261,12 @@ static int __net_init ztdns_net_init(struct net *net)
 
 	zn->net = net;
 	mutex_init(&zn->lock);
+	/* Summarised by ztdns_audit_summary(), not by the ratelimit code. */
 	ratelimit_state_init(&zn->log_rs, 5 * HZ, 10);
 	ratelimit_set_flags(&zn->log_rs, RATELIMIT_MSG_ON_RELEASE);
+	atomic_set(&zn->log_suppressed, 0);
+	ratelimit_state_init(&zn->event_rs, HZ, ZTDNS_EVENTS_PER_SEC);
+	ratelimit_set_flags(&zn->event_rs, RATELIMIT_MSG_ON_RELEASE);
 	if (net_eq(net, &init_net)) {
 		zn->cfg = &ztdns_params;
 	} else {
@@ -242,6 +284,9 @@ static int __net_init ztdns_net_init(struct net *net)
 	ret = ztdns_entries_init(&zn->entries);
 	if (ret)
 		goto err_entries;
+	ret = ztdns_flows_init(&zn->flows);
+	if (ret)
+		goto err_flows;
 	ret = ztdns_hooks_register(zn);
 	if (ret)
 		goto err_hooks;
@@ -252,6 +297,8 @@ static int __net_init ztdns_net_init(struct net *net)
 	return 0;
 
 err_hooks:
+	ztdns_flows_destroy(&zn->flows);
+err_flows:
 	ztdns_entries_destroy(&zn->entries);
 err_entries:
 	free_percpu(zn->stats);
@@ -283,6 +330,7 @@ static void __net_exit ztdns_net_exit(struct net *net)
 	ztdns_lpm_free(&zn->subnets[ZTDNS_FAM_IPV6], &zn->lock);
 	ztdns_flush_servers(zn);
 	mutex_unlock(&zn->lock);
+	ztdns_flows_destroy(&zn->flows);
 	ztdns_entries_destroy(&zn->entries);
 	free_percpu(zn->stats);
 	mutex_destroy(&zn->lock);

@@ -11,10 +11,14 @@
 #include <uapi/linux/ztdns.h>
 
 #include "entries.h"
+#include "flows.h"
 #include "lpm.h"
 #include "params.h"
 
 #define ZTDNS_MAX_SERVERS 64
+
+/* Events sent to the "events" group per second and namespace, at most. */
+#define ZTDNS_EVENTS_PER_SEC 1000
 
 /* Per-CPU counters, indexed by enum ztdns_stats_attr. */
 struct ztdns_stats {
@@ -44,15 +48,19 @@ struct ztdns_net {
 	/* Serialises every writer of what follows, and netlink config writes. */
 	struct mutex lock;
 	struct ztdns_entries entries;
+	/* Flows a peer opened; written by the hooks, not under lock. */
+	struct ztdns_flows flows;
 	struct ztdns_lpm subnets[ZTDNS_FAM_MAX];
 	struct ztdns_servers __rcu *servers;
 	u32 subnets_gen, servers_gen;	/* bumped by every change, for dumps */
 	struct delayed_work reaper;
 	struct ratelimit_state log_rs;
+	atomic_t log_suppressed;	/* lines log_rs held back, not yet told */
+	struct ratelimit_state event_rs;
 	/* Holds a module reference while enforcing; under ztdns_mode_lock. */
 	bool pinned;
-	/* LOCAL_OUT hooks, IPv4 and IPv6; priv points back here. */
-	struct nf_hook_ops hook_ops[2];
+	/* LOCAL_OUT and LOCAL_IN hooks, IPv4 and IPv6; priv points back here. */
+	struct nf_hook_ops hook_ops[4];
 	struct ztdns_stats __percpu *stats;
 };
 
@@ -80,6 +88,8 @@ int ztdns_set_mode(struct ztdns_net *zn, u8 mode);
 int ztdns_add_server(struct ztdns_net *zn, const struct ztdns_server *srv);
 int ztdns_del_server(struct ztdns_net *zn, const struct ztdns_server *srv);
 void ztdns_flush_servers(struct ztdns_net *zn);
+int ztdns_set_servers(struct ztdns_net *zn, const struct ztdns_server *srvs,
+		      unsigned int n);
 struct ztdns_net *ztdns_init_pernet(void);
 int ztdns_netns_init(void);
 void ztdns_netns_uninit(void);

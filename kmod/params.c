@@ -212,53 +212,69 @@ static int ztdns_parse_item(const char *s, size_t len, bool server,
 	return 0;
 }
 
-/* Parse a whole list; with zn, replace the namespace's list with it. */
+/*
+ * Parse a whole list; with zn, replace the namespace's list with it: built
+ * aside, then published at once, so that readers see the old list or the
+ * new one, never an empty or partial one.
+ */
 static int ztdns_apply_list(const char *val, bool server, struct ztdns_net *zn)
 {
+	struct ztdns_server *srvs = NULL;
+	struct ztdns_lpm tries[ZTDNS_FAM_MAX];
 	union ztdns_addr addr;
 	const char *p = val;
 	unsigned int n = 0;
-	int ret = 0;
+	int ret = 0, fam_i;
 	u16 num;
 	u8 fam;
 
-	if (zn) {
-		mutex_lock(&zn->lock);
-		if (server) {
-			ztdns_flush_servers(zn);
-		} else {
-			ztdns_lpm_free(&zn->subnets[ZTDNS_FAM_IPV4], &zn->lock);
-			ztdns_lpm_free(&zn->subnets[ZTDNS_FAM_IPV6], &zn->lock);
-			zn->subnets_gen++;
-		}
+	if (zn && server) {
+		srvs = kcalloc(ZTDNS_MAX_SERVERS, sizeof(*srvs), GFP_KERNEL);
+		if (!srvs)
+			return -ENOMEM;
 	}
+	ztdns_lpm_init(&tries[ZTDNS_FAM_IPV4], 32);
+	ztdns_lpm_init(&tries[ZTDNS_FAM_IPV6], 128);
+	if (zn)
+		mutex_lock(&zn->lock);
 	while (*p && *p != '\n') {
 		size_t len = strcspn(p, ",\n");
 
 		ret = ztdns_parse_item(p, len, server, &addr, &fam, &num);
-		if (!ret && server && ++n > ZTDNS_MAX_SERVERS)
+		if (!ret && server && n >= ZTDNS_MAX_SERVERS)
 			ret = -EINVAL;
 		if (ret)
 			break;
 		if (zn && server) {
-			struct ztdns_server srv = {
+			srvs[n] = (struct ztdns_server){
 				.addr = addr, .port = num, .fam = fam,
 			};
-
-			ret = ztdns_add_server(zn, &srv);
 		} else if (zn) {
-			ret = ztdns_lpm_insert(&zn->subnets[fam], addr.b, num,
+			ret = ztdns_lpm_insert(&tries[fam], addr.b, num,
 					       &zn->lock);
+			if (ret && ret != -EEXIST)
+				break;
+			ret = 0;
 		}
-		if (ret && ret != -EEXIST)
-			break;
-		ret = 0;
+		n++;
 		p += len;
 		if (*p == ',')
 			p++;
 	}
+	if (zn && !ret && server) {
+		ret = ztdns_set_servers(zn, srvs, n);
+	} else if (zn && !ret) {
+		for (fam_i = 0; fam_i < ZTDNS_FAM_MAX; fam_i++)
+			ztdns_lpm_replace(&zn->subnets[fam_i], &tries[fam_i],
+					  &zn->lock);
+		zn->subnets_gen++;
+	} else if (zn) {
+		for (fam_i = 0; fam_i < ZTDNS_FAM_MAX; fam_i++)
+			ztdns_lpm_free(&tries[fam_i], &zn->lock);
+	}
 	if (zn)
 		mutex_unlock(&zn->lock);
+	kfree(srvs);
 	return ret;
 }
 
@@ -293,6 +309,103 @@ static const struct kernel_param_ops ztdns_list_ops = {
 	.set = ztdns_param_set_list,
 	.get = ztdns_param_get_list,
 };
+
+/*
+ * dhcp_servers: the addresses a DHCP client message may go to beyond the
+ * link (a relayed network's unicast renew), for every namespace.  Replaced
+ * whole; read under RCU on the packet path.
+ */
+struct ztdns_dhcp_servers {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct ztdns_server s[];
+};
+
+#define ZTDNS_MAX_DHCP_SERVERS 16
+static char ztdns_dhcp_param[ZTDNS_LIST_MAX];
+static struct ztdns_dhcp_servers __rcu *ztdns_dhcp_servers;
+static DEFINE_MUTEX(ztdns_dhcp_lock);
+
+/**
+ * ztdns_params_dhcp_server() - whether dhcp_servers names an address
+ * @fam: ZTDNS_FAM_*
+ * @addr: the address
+ *
+ * Context: under rcu_read_lock().
+ * Return: true if it does.
+ */
+bool ztdns_params_dhcp_server(u8 fam, const union ztdns_addr *addr)
+{
+	const struct ztdns_dhcp_servers *ds = rcu_dereference(ztdns_dhcp_servers);
+	unsigned int i;
+
+	for (i = 0; ds && i < ds->n; i++)
+		if (ds->s[i].fam == fam &&
+		    !memcmp(&ds->s[i].addr, addr, fam == ZTDNS_FAM_IPV4 ? 4 : 16))
+			return true;
+	return false;
+}
+
+static int ztdns_param_set_dhcp(const char *val, const struct kernel_param *kp)
+{
+	struct ztdns_dhcp_servers *new, *old;
+	const char *p = val;
+	u16 cidr;
+	int ret;
+
+	if (strlen(val) >= ZTDNS_LIST_MAX)
+		return -EINVAL;
+	new = kzalloc(struct_size(new, s, ZTDNS_MAX_DHCP_SERVERS), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	while (*p && *p != '\n') {
+		size_t len = strcspn(p, ",\n");
+		struct ztdns_server *srv = &new->s[new->n];
+
+		/* An address: a subnet item without a shorter prefix. */
+		ret = new->n >= ZTDNS_MAX_DHCP_SERVERS ? -EINVAL :
+		      ztdns_parse_item(p, len, false, &srv->addr, &srv->fam, &cidr);
+		if (!ret && cidr != (srv->fam == ZTDNS_FAM_IPV4 ? 32 : 128))
+			ret = -EINVAL;
+		if (ret) {
+			kfree(new);
+			return ret;
+		}
+		new->n++;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	mutex_lock(&ztdns_dhcp_lock);
+	old = rcu_replace_pointer(ztdns_dhcp_servers, new,
+				  lockdep_is_held(&ztdns_dhcp_lock));
+	mutex_unlock(&ztdns_dhcp_lock);
+	if (old)
+		kfree_rcu(old, rcu);
+	strscpy(kp->arg, val, ZTDNS_LIST_MAX);
+	strim(kp->arg);
+	return 0;
+}
+
+static const struct kernel_param_ops ztdns_dhcp_ops = {
+	.set = ztdns_param_set_dhcp,
+	.get = ztdns_param_get_list,
+};
+
+/**
+ * ztdns_params_uninit() - free what the parameters hold
+ */
+void ztdns_params_uninit(void)
+{
+	struct ztdns_dhcp_servers *old;
+
+	mutex_lock(&ztdns_dhcp_lock);
+	old = rcu_replace_pointer(ztdns_dhcp_servers, NULL,
+				  lockdep_is_held(&ztdns_dhcp_lock));
+	mutex_unlock(&ztdns_dhcp_lock);
+	/* No hook runs any more; a write since queued its own free. */
+	kfree(old);
+}
 
 /**
  * ztdns_params_apply_lists() - install servers= and subnets= in init_net
@@ -342,6 +455,9 @@ module_param_cb(servers, &ztdns_list_ops, ztdns_servers_param, 0644);
 MODULE_PARM_DESC(servers, "protective DNS servers, addr[:port] list (port 853)");
 module_param_cb(subnets, &ztdns_list_ops, ztdns_subnets_param, 0644);
 MODULE_PARM_DESC(subnets, "exception subnets, CIDR list");
+module_param_cb(dhcp_servers, &ztdns_dhcp_ops, ztdns_dhcp_param, 0644);
+MODULE_PARM_DESC(dhcp_servers,
+		 "DHCP servers off the link a client message may go to: ADDR,... (default none)");
 
 #if IS_ENABLED(CONFIG_ZTDNS_KUNIT_TEST)
 #include "tests/params_test.c"

@@ -5,6 +5,8 @@
 #include <linux/types.h>
 #include <uapi/linux/ztdns.h>
 
+#include "entries.h"
+
 /*
  * The policy knobs of one network namespace.  The initial namespace's are
  * the module parameters themselves, so that /sys/module/ztdns/parameters/
@@ -32,5 +34,7 @@ int ztdns_mode_parse(const char *s);
 const char *ztdns_mode_name(u8 mode);
 int ztdns_params_apply_lists(void);
 void ztdns_params_ready(bool ready);
+bool ztdns_params_dhcp_server(u8 fam, const union ztdns_addr *addr);
+void ztdns_params_uninit(void);
 
 #endif /* _ZTDNS_PARAMS_H */

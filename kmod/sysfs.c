@@ -48,6 +48,8 @@ ZTDNS_STAT(malformed, ZTDNS_STATS_A_MALFORMED);
 ZTDNS_STAT(inserts, ZTDNS_STATS_A_INSERTS);
 ZTDNS_STAT(insert_full, ZTDNS_STATS_A_INSERT_FULL);
 ZTDNS_STAT(expired, ZTDNS_STATS_A_EXPIRED);
+ZTDNS_STAT(evicted, ZTDNS_STATS_A_EVICTED);
+ZTDNS_STAT(events_dropped, ZTDNS_STATS_A_EVENTS_DROPPED);
 ZTDNS_STAT(entries, 0);
 
 static struct attribute *ztdns_stat_attrs[] = {
@@ -59,6 +61,8 @@ static struct attribute *ztdns_stat_attrs[] = {
 	&ztdns_stat_inserts.attr.attr,
 	&ztdns_stat_insert_full.attr.attr,
 	&ztdns_stat_expired.attr.attr,
+	&ztdns_stat_evicted.attr.attr,
+	&ztdns_stat_events_dropped.attr.attr,
 	&ztdns_stat_entries.attr.attr,
 	NULL
 };

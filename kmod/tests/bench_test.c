@@ -272,7 +272,7 @@ static void bench_settle(struct rhashtable *ht)
 static int bench_fill_ztdns(struct bench *b)
 {
 	struct ztdns_entry_req *reqs;
-	unsigned int i, j, cnt;
+	unsigned int i, j, cnt, evicted;
 	int ret = 0;
 
 	reqs = kvcalloc(BENCH_BATCH, sizeof(*reqs), GFP_KERNEL);
@@ -288,7 +288,7 @@ static int bench_fill_ztdns(struct bench *b)
 		}
 		mutex_lock(&b->lock);
 		ret = ztdns_entries_add(&b->es, reqs, cnt, b->n, BENCH_NOW,
-					BENCH_GRACE, &b->lock);
+					BENCH_GRACE, &b->lock, &evicted);
 		mutex_unlock(&b->lock);
 		bench_settle(&b->es.ht[b->fam]);
 	}

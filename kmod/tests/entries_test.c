@@ -65,15 +65,25 @@ static bool hit(struct entries_fixture *f, const struct ztdns_entry_req *r,
 	return ret;
 }
 
-static int add(struct entries_fixture *f, const struct ztdns_entry_req *r,
-	       unsigned int n, unsigned int max, u64 now)
+static int add_evicting(struct entries_fixture *f,
+			const struct ztdns_entry_req *r, unsigned int n,
+			unsigned int max, u64 now, unsigned int *evicted)
 {
 	int ret;
 
 	mutex_lock(&f->lock);
-	ret = ztdns_entries_add(&f->es, r, n, max, now, S(30), &f->lock);
+	ret = ztdns_entries_add(&f->es, r, n, max, now, S(30), &f->lock,
+				evicted);
 	mutex_unlock(&f->lock);
 	return ret;
+}
+
+static int add(struct entries_fixture *f, const struct ztdns_entry_req *r,
+	       unsigned int n, unsigned int max, u64 now)
+{
+	unsigned int evicted;
+
+	return add_evicting(f, r, n, max, now, &evicted);
 }
 
 static struct ztdns_entry *find(struct entries_fixture *f,
@@ -160,19 +170,119 @@ static void ztdns_test_entries_extend(struct kunit *test)
 static void ztdns_test_entries_limit(struct kunit *test)
 {
 	struct entries_fixture *f = test->priv;
-	struct ztdns_entry_req r[4] = { v4(1, 10), v4(2, 10), v6(3, 10),
+	struct ztdns_entry_req r[4] = { v4(1, 100), v4(2, 60), v6(3, 100),
 					v4(4, 100) };
+	unsigned int i, evicted = 99;
 
 	KUNIT_ASSERT_EQ(test, add(f, r, 3, 3, T0), 0);
-	KUNIT_EXPECT_EQ(test, add(f, &r[3], 1, 3, T0), -ENOSPC);
+	/* All three in use: none may go, so a new address does not fit. */
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_TRUE(test, hit(f, &r[i], T0 + S(1), S(30)));
+	KUNIT_EXPECT_EQ(test, add_evicting(f, &r[3], 1, 3, T0 + S(2),
+					   &evicted), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, evicted, 0U);
 	KUNIT_EXPECT_EQ(test, f->es.count, 3U);
 	KUNIT_EXPECT_NULL(test, find(f, &r[3]));
 	/* Extending an existing entry needs no room. */
-	KUNIT_EXPECT_EQ(test, add(f, &r[0], 1, 3, T0), 0);
-	/* When full, an add reaps the dead entries first. */
-	KUNIT_EXPECT_EQ(test, add(f, &r[3], 1, 3, T0 + S(10)), 0);
-	KUNIT_EXPECT_EQ(test, f->es.count, 1U);
+	KUNIT_EXPECT_EQ(test, add(f, &r[0], 1, 3, T0 + S(2)), 0);
+	/* Idle for longer than grace (not dead), they may go: the soonest
+	 * expiring first.
+	 */
+	KUNIT_EXPECT_EQ(test, add_evicting(f, &r[3], 1, 3, T0 + S(40),
+					   &evicted), 0);
+	KUNIT_EXPECT_EQ(test, evicted, 1U);
+	KUNIT_EXPECT_EQ(test, f->es.count, 3U);
 	KUNIT_EXPECT_NOT_NULL(test, find(f, &r[3]));
+	KUNIT_EXPECT_NULL(test, find(f, &r[1]));
+}
+
+/*
+ * A full table: never-used entries go before idle ones, the soonest
+ * expiring first; an entry used within grace, or one the batch extends,
+ * never goes.
+ */
+static void ztdns_test_entries_evict(struct kunit *test)
+{
+	struct entries_fixture *f = test->priv;
+	struct ztdns_entry_req r[6] = { v4(1, 50), v4(2, 20), v6(3, 30),
+					v4(4, 40), v4(5, 10), v6(6, 60) };
+	struct ztdns_entry_req batch[3] = { v4(4, 10), v6(7, 10), v4(8, 10) };
+	unsigned int evicted;
+
+	KUNIT_ASSERT_EQ(test, add(f, r, 4, 4, T0), 0);
+	/* 192.0.2.1 in use; 192.0.2.2 idle since T0+1 s. */
+	KUNIT_EXPECT_TRUE(test, hit(f, &r[1], T0 + S(1), S(30)));
+	KUNIT_EXPECT_TRUE(test, hit(f, &r[0], T0 + S(5), S(30)));
+	/* Two new ones: the never-used 2001:db8::3 (30 s) and 192.0.2.4
+	 * (40 s) are the candidates, but the batch extends 192.0.2.4.
+	 */
+	KUNIT_EXPECT_EQ(test, add_evicting(f, batch, 3, 4, T0 + S(6),
+					   &evicted), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->es.count, 4U);
+	KUNIT_EXPECT_EQ(test, find(f, &r[3])->expires, T0 + S(40));
+	/* Past 192.0.2.2's grace it may go too, after the never-used one. */
+	KUNIT_EXPECT_EQ(test, add_evicting(f, batch, 3, 4, T0 + S(32),
+					   &evicted), 0);
+	KUNIT_EXPECT_EQ(test, evicted, 2U);
+	KUNIT_EXPECT_EQ(test, f->es.count, 4U);
+	KUNIT_EXPECT_NULL(test, find(f, &r[1]));
+	KUNIT_EXPECT_NULL(test, find(f, &r[2]));
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &r[0]));
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &r[3]));
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &batch[1]));
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &batch[2]));
+	/* A batch larger than the table never fits. */
+	KUNIT_EXPECT_EQ(test, add(f, r, 6, 4, T0 + S(100)), -ENOSPC);
+}
+
+/*
+ * Regression: a batch whose TTL is 0 (min_ttl=0) met a full table.  The
+ * first address was inserted already dead, the in-batch sweep freed it, and
+ * the undo of the failing batch removed it again: a double free, a count
+ * that underflowed and a flush that never ended.  Entries are now born
+ * live and a batch never sweeps.
+ */
+static void ztdns_test_entries_born_dead(struct kunit *test)
+{
+	struct entries_fixture *f = test->priv;
+	struct ztdns_entry_req live = v4(1, 5), more = v4(9, 5);
+	struct ztdns_entry_req batch[3] = { v4(2, 0), v4(3, 0), v4(4, 0) };
+
+	KUNIT_ASSERT_EQ(test, add(f, &live, 1, 2, T0), 0);
+	KUNIT_EXPECT_TRUE(test, hit(f, &live, T0, S(30)));
+	KUNIT_EXPECT_EQ(test, add(f, batch, 3, 2, T0), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->es.count, 1U);
+	KUNIT_EXPECT_NULL(test, find(f, &batch[0]));
+	/* A TTL of 0 lives a second. */
+	KUNIT_EXPECT_EQ(test, add(f, batch, 1, 2, T0), 0);
+	KUNIT_EXPECT_TRUE(test, hit(f, &batch[0], T0 + S(1) - 1, 0));
+	KUNIT_EXPECT_EQ(test, f->es.count, 2U);
+	mutex_lock(&f->lock);
+	KUNIT_EXPECT_EQ(test, ztdns_entries_flush(&f->es, &f->lock), 2U);
+	mutex_unlock(&f->lock);
+	KUNIT_EXPECT_EQ(test, add(f, &more, 1, 2, T0), 0);
+	KUNIT_EXPECT_EQ(test, f->es.count, 1U);
+}
+
+/* Regression: a dead entry "extended" to expire now, then a full batch. */
+static void ztdns_test_entries_extend_dead(struct kunit *test)
+{
+	struct entries_fixture *f = test->priv;
+	struct ztdns_entry_req a = v4(1, 5), b = v4(2, 100);
+	struct ztdns_entry_req batch[3] = { v4(1, 0), v4(3, 0), v4(4, 0) };
+
+	KUNIT_ASSERT_EQ(test, add(f, &a, 1, 2, T0), 0);
+	KUNIT_ASSERT_EQ(test, add(f, &b, 1, 2, T0), 0);
+	KUNIT_EXPECT_TRUE(test, hit(f, &b, T0 + S(5), S(30)));
+	/* 192.0.2.1 is dead at T0+5 s; the batch renews it and wants two
+	 * places where one may be made at most (192.0.2.2 is in use).
+	 */
+	KUNIT_EXPECT_EQ(test, add(f, batch, 3, 2, T0 + S(5)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->es.count, 2U);
+	KUNIT_EXPECT_EQ(test, find(f, &a)->expires, T0 + S(5));
+	mutex_lock(&f->lock);
+	KUNIT_EXPECT_EQ(test, ztdns_entries_flush(&f->es, &f->lock), 2U);
+	mutex_unlock(&f->lock);
 }
 
 static void ztdns_test_entries_batch(struct kunit *test)
@@ -185,6 +295,9 @@ static void ztdns_test_entries_batch(struct kunit *test)
 	u32 gen;
 
 	KUNIT_ASSERT_EQ(test, add(f, old, 2, 4, T0), 0);
+	/* Both in use, so neither may be evicted. */
+	KUNIT_EXPECT_TRUE(test, hit(f, &old[0], T0, S(30)));
+	KUNIT_EXPECT_TRUE(test, hit(f, &old[1], T0, S(30)));
 	gen = f->es.generation;
 	/* Three new entries do not fit in two free places: nothing changes,
 	 * not even the extension of 192.0.2.1 the batch starts with.
@@ -255,6 +368,9 @@ static struct kunit_case ztdns_entries_cases[] = {
 	KUNIT_CASE(ztdns_test_entries_touch),
 	KUNIT_CASE(ztdns_test_entries_extend),
 	KUNIT_CASE(ztdns_test_entries_limit),
+	KUNIT_CASE(ztdns_test_entries_evict),
+	KUNIT_CASE(ztdns_test_entries_born_dead),
+	KUNIT_CASE(ztdns_test_entries_extend_dead),
 	KUNIT_CASE(ztdns_test_entries_batch),
 	KUNIT_CASE(ztdns_test_entries_reap),
 	KUNIT_CASE(ztdns_test_entries_families),

@@ -15,6 +15,8 @@ struct decide_case {
 	u16 sport, dport;
 	bool has_ports, has_icmp, out_lo;
 	u8 icmp_type;
+	u8 hop;			/* hop limit (0: 64) */
+	bool dhcp, on_link;	/* what the parser would have found */
 	enum ztdns_rule want;
 };
 
@@ -23,23 +25,51 @@ struct decide_case {
 #define UDP(s, d) IPPROTO_UDP, .sport = s, .dport = d, .has_ports = true
 #define TCP(d) IPPROTO_TCP, .sport = 40000, .dport = d, .has_ports = true
 #define ICMP6(t) IPPROTO_ICMPV6, .has_icmp = true, .icmp_type = t
+#define DHCP4 UDP(68, 67), .dhcp = true
+#define DHCP6 UDP(546, 547), .dhcp = true
 
 static const struct decide_case decide_cases[] = {
 	{ "v4 loopback address", V4, "127.0.0.9", TCP(80), .want = ZTDNS_RULE_LOOPBACK },
 	{ "v4 loopback device", V4, "203.0.113.99", TCP(80), .out_lo = true,
 	  .want = ZTDNS_RULE_LOOPBACK },
 	{ "v6 loopback", V6, "::1", TCP(80), .want = ZTDNS_RULE_LOOPBACK },
-	{ "dhcp client", V4, "255.255.255.255", UDP(68, 67), .want = ZTDNS_RULE_DHCP },
+	{ "dhcp client", V4, "255.255.255.255", DHCP4, .want = ZTDNS_RULE_DHCP },
+	{ "dhcp not a client message", V4, "255.255.255.255", UDP(68, 67),
+	  .want = ZTDNS_RULE_NONE },
+	{ "dhcp on-link unicast", V4, "192.0.2.67", DHCP4, .on_link = true,
+	  .want = ZTDNS_RULE_DHCP },
+	{ "dhcp off-link unicast", V4, "203.0.113.67", DHCP4, .want = ZTDNS_RULE_NONE },
 	{ "dhcp server direction", V4, "255.255.255.255", UDP(67, 68),
 	  .want = ZTDNS_RULE_NONE },
 	{ "dhcp over tcp", V4, "255.255.255.255", IPPROTO_TCP, 68, 67, true,
 	  .want = ZTDNS_RULE_NONE },
-	{ "dhcpv6 client", V6, "ff02::1:2", UDP(546, 547), .want = ZTDNS_RULE_DHCP },
+	{ "dhcpv6 client", V6, "ff02::1:2", DHCP6, .want = ZTDNS_RULE_DHCP },
+	{ "dhcpv6 off-link unicast", V6, "2001:db8:9::547", DHCP6, .want = ZTDNS_RULE_NONE },
 	{ "dhcpv6 ports on v4", V4, "192.0.2.1", UDP(546, 547), .want = ZTDNS_RULE_NONE },
-	{ "ndp router solicitation", V6, "ff02::2", ICMP6(133), .want = ZTDNS_RULE_NDP },
-	{ "ndp neighbour solicitation", V6, "ff02::1:ff00:1", ICMP6(135),
+	{ "ndp router solicitation", V6, "ff02::2", ICMP6(133), .hop = 255,
 	  .want = ZTDNS_RULE_NDP },
-	{ "ndp redirect", V6, "2001:db8:9::1", ICMP6(137), .want = ZTDNS_RULE_NDP },
+	{ "ndp neighbour solicitation", V6, "ff02::1:ff00:1", ICMP6(135), .hop = 255,
+	  .want = ZTDNS_RULE_NDP },
+	{ "ndp solicitation hop limit 64", V6, "ff02::1:ff00:1", ICMP6(135),
+	  .want = ZTDNS_RULE_NONE },
+	{ "ndp advertisement on-link", V6, "2001:db8::9", ICMP6(136), .hop = 255,
+	  .on_link = true, .want = ZTDNS_RULE_NDP },
+	{ "ndp advertisement link-local", V6, "fe80::9", ICMP6(136), .hop = 255,
+	  .want = ZTDNS_RULE_NDP },
+	{ "ndp solicitation off-link", V6, "2001:db8:9::1", ICMP6(135), .hop = 255,
+	  .want = ZTDNS_RULE_NONE },
+	{ "ndp router advertisement", V6, "ff02::1", ICMP6(134), .hop = 255,
+	  .want = ZTDNS_RULE_NONE },
+	{ "ndp redirect", V6, "fe80::1", ICMP6(137), .hop = 255, .want = ZTDNS_RULE_NONE },
+	{ "mld v2 report", V6, "ff02::16", ICMP6(143), .hop = 1, .want = ZTDNS_RULE_NDP },
+	{ "mld v1 report", V6, "ff02::1:ff00:1", ICMP6(131), .hop = 1,
+	  .want = ZTDNS_RULE_NDP },
+	{ "mld report hop limit 2", V6, "ff02::16", ICMP6(143), .hop = 2,
+	  .want = ZTDNS_RULE_NONE },
+	{ "mld report site scope", V6, "ff05::16", ICMP6(143), .hop = 1,
+	  .want = ZTDNS_RULE_NONE },
+	{ "mld report unicast", V6, "2001:db8:9::1", ICMP6(143), .hop = 1,
+	  .want = ZTDNS_RULE_NONE },
 	{ "icmpv6 138 is not ndp", V6, "ff02::2", ICMP6(138), .want = ZTDNS_RULE_NONE },
 	{ "icmpv6 echo", V6, "2001:db8:9::1", ICMP6(128), .want = ZTDNS_RULE_NONE },
 	{ "icmp type 135 on v4", V4, "192.0.2.200", IPPROTO_ICMP, .has_icmp = true,
@@ -92,6 +122,7 @@ static int decide_init(struct kunit *test)
 	struct ztdns_entry_req reqs[2] = { { .ttl = 60, .fam = V4 },
 					   { .ttl = 60, .fam = V6 } };
 	union ztdns_addr a;
+	unsigned int evicted;
 	int ret;
 
 	if (!f)
@@ -110,6 +141,9 @@ static int decide_init(struct kunit *test)
 	ret = ztdns_entries_init(&f->zn.entries);
 	if (ret)
 		return ret;
+	ret = ztdns_flows_init(&f->zn.flows);
+	if (ret)
+		return ret;
 
 	mutex_lock(&f->zn.lock);
 	decide_addr(V4, "192.0.2.53", &srv.addr);
@@ -125,7 +159,7 @@ static int decide_init(struct kunit *test)
 	decide_addr(V4, "203.0.113.7", &reqs[0].addr);
 	decide_addr(V6, "2001:db8:2::7", &reqs[1].addr);
 	ret = ret ?: ztdns_entries_add(&f->zn.entries, reqs, 2, 10, f->now, 0,
-				       &f->zn.lock);
+				       &f->zn.lock, &evicted);
 	mutex_unlock(&f->zn.lock);
 	return ret;
 }
@@ -141,6 +175,19 @@ static void decide_exit(struct kunit *test)
 	mutex_unlock(&f->zn.lock);
 	synchronize_rcu();
 	ztdns_entries_destroy(&f->zn.entries);
+	ztdns_flows_destroy(&f->zn.flows);
+}
+
+static const struct decide_case *
+decide_find(struct kunit *test, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(decide_cases); i++)
+		if (!strcmp(decide_cases[i].name, name))
+			return &decide_cases[i];
+	KUNIT_FAIL(test, "no case '%s'", name);
+	return &decide_cases[0];
 }
 
 static struct ztdns_pkt decide_pkt(const struct decide_case *c)
@@ -149,6 +196,8 @@ static struct ztdns_pkt decide_pkt(const struct decide_case *c)
 		.fam = c->fam, .proto = c->proto, .sport = c->sport,
 		.dport = c->dport, .has_ports = c->has_ports,
 		.has_icmp = c->has_icmp, .icmp_type = c->icmp_type,
+		.hop_limit = c->hop ?: 64, .dhcp_client = c->dhcp,
+		.on_link = c->on_link,
 	};
 
 	decide_addr(c->fam, c->daddr, &p.daddr);
@@ -162,7 +211,7 @@ static void ztdns_test_decide(struct kunit *test)
 	struct ztdns_pkt p = decide_pkt(c);
 
 	rcu_read_lock();
-	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &p, c->out_lo, f->now), c->want);
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &p, NULL, c->out_lo, f->now), c->want);
 	rcu_read_unlock();
 }
 
@@ -170,24 +219,93 @@ static void ztdns_test_decide(struct kunit *test)
 static void ztdns_test_decide_knobs(struct kunit *test)
 {
 	struct decide_fixture *f = test->priv;
-	struct ztdns_pkt dhcp = decide_pkt(&decide_cases[3]);
-	struct ztdns_pkt ndp = decide_pkt(&decide_cases[9]);
-	struct ztdns_pkt entry = decide_pkt(&decide_cases[24]);
-	struct ztdns_pkt lo = decide_pkt(&decide_cases[0]);
+	struct ztdns_pkt dhcp = decide_pkt(decide_find(test, "dhcp client"));
+	struct ztdns_pkt ndp = decide_pkt(decide_find(test, "ndp router solicitation"));
+	struct ztdns_pkt entry = decide_pkt(decide_find(test, "entry"));
+	struct ztdns_pkt lo = decide_pkt(decide_find(test, "v4 loopback address"));
 
 	rcu_read_lock();
 	f->zn.own.allow_dhcp = false;
-	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &dhcp, false, f->now), ZTDNS_RULE_NONE);
-	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &ndp, false, f->now), ZTDNS_RULE_NDP);
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &dhcp, NULL, false, f->now), ZTDNS_RULE_NONE);
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &ndp, NULL, false, f->now), ZTDNS_RULE_NDP);
 	f->zn.own.allow_ndp = false;
-	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &ndp, false, f->now), ZTDNS_RULE_NONE);
-	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &lo, false, f->now), ZTDNS_RULE_LOOPBACK);
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &ndp, NULL, false, f->now), ZTDNS_RULE_NONE);
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &lo, NULL, false, f->now), ZTDNS_RULE_LOOPBACK);
 	/* TTL 60 s, never used: gone at 60 s. */
-	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &entry, false,
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &entry, NULL, false,
 					   f->now + 60 * NSEC_PER_SEC - 1),
 			ZTDNS_RULE_ENTRY);
-	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &entry, false,
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &entry, NULL, false,
 					   f->now + 60 * NSEC_PER_SEC + 30 * NSEC_PER_SEC),
+			ZTDNS_RULE_NONE);
+	rcu_read_unlock();
+}
+
+/*
+ * Replies in flows a peer opened: a SYN-ACK without a socket (a SYN
+ * cookie's) passes once the peer's SYN was noted; a UDP datagram back to a
+ * peer that sent one passes; a TCP packet without a full socket never
+ * passes as a reply, nor does a SYN.
+ */
+static void ztdns_test_decide_inbound(struct kunit *test)
+{
+	struct decide_fixture *f = test->priv;
+	struct ztdns_pkt synack = {
+		.fam = V4, .proto = IPPROTO_TCP, .sport = 22, .dport = 40000,
+		.has_ports = true, .tcp_flags = TCPHDR_SYN | TCPHDR_ACK,
+	};
+	struct ztdns_pkt syn, ack, udp;
+	struct ztdns_flow_key k = {
+		.fam = V4, .proto = IPPROTO_TCP,
+		.lport = htons(22), .rport = htons(40000),
+	};
+
+	decide_addr(V4, "192.0.2.1", &synack.saddr);
+	decide_addr(V4, "203.0.113.99", &synack.daddr);
+	syn = synack;
+	syn.tcp_flags = TCPHDR_SYN;
+	ack = synack;
+	ack.tcp_flags = TCPHDR_ACK;
+	udp = synack;
+	udp.proto = IPPROTO_UDP;
+	udp.sport = 53;
+	udp.dport = 40001;
+	k.laddr = synack.saddr;
+	k.raddr = synack.daddr;
+
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &synack, NULL, false, f->now),
+			ZTDNS_RULE_NONE);
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &udp, NULL, false, f->now),
+			ZTDNS_RULE_NONE);
+	/* The peer's SYN arrived (LOCAL_IN). */
+	KUNIT_EXPECT_TRUE(test, ztdns_flows_note(&f->zn.flows, &k, f->now));
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &synack, NULL, false, f->now),
+			ZTDNS_RULE_INBOUND);
+	/* Noted, but without a full socket it is no reply; a SYN never is. */
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &ack, NULL, false, f->now),
+			ZTDNS_RULE_NONE);
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &syn, NULL, false, f->now),
+			ZTDNS_RULE_NONE);
+	/* A datagram from 203.0.113.99:40001 to port 53 lets the answer out,
+	 * for 30 s; to another port, or from another port, nothing.
+	 */
+	k.proto = IPPROTO_UDP;
+	k.lport = htons(53);
+	k.rport = htons(40001);
+	KUNIT_EXPECT_TRUE(test, ztdns_flows_note(&f->zn.flows, &k, f->now));
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &udp, NULL, false, f->now),
+			ZTDNS_RULE_INBOUND);
+	udp.sport = 54;
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &udp, NULL, false, f->now),
+			ZTDNS_RULE_NONE);
+	udp.sport = 53;
+	udp.dport = 40002;
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &udp, NULL, false, f->now),
+			ZTDNS_RULE_NONE);
+	udp.dport = 40001;
+	KUNIT_EXPECT_EQ(test, ztdns_decide(&f->zn, &udp, NULL, false,
+					   f->now + 31 * NSEC_PER_SEC),
 			ZTDNS_RULE_NONE);
 	rcu_read_unlock();
 }
@@ -269,6 +387,7 @@ static void ztdns_test_parse(struct kunit *test)
 static struct kunit_case ztdns_hooks_cases[] = {
 	KUNIT_CASE_PARAM(ztdns_test_decide, decide_gen_params),
 	KUNIT_CASE(ztdns_test_decide_knobs),
+	KUNIT_CASE(ztdns_test_decide_inbound),
 	KUNIT_CASE(ztdns_test_parse),
 	{}
 };

@@ -125,12 +125,49 @@ static void ztdns_test_param_items(struct kunit *test)
 					       NULL), -EINVAL);
 }
 
+/* dhcp_servers: whole addresses only, at most 16; a bad list changes nothing. */
+static void ztdns_test_param_dhcp(struct kunit *test)
+{
+	char buf[ZTDNS_LIST_MAX];
+	const struct kernel_param kp = { .arg = buf };
+	union ztdns_addr a4 = {}, a6 = {}, other = {};
+	char many[ZTDNS_LIST_MAX] = "";
+	int i;
+
+	in4_pton("198.51.100.67", -1, a4.b, -1, NULL);
+	in6_pton("2001:db8::547", -1, a6.b, -1, NULL);
+	in4_pton("198.51.100.68", -1, other.b, -1, NULL);
+	KUNIT_ASSERT_EQ(test, ztdns_param_set_dhcp("198.51.100.67,2001:db8::547\n",
+						   &kp), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_TRUE(test, ztdns_params_dhcp_server(ZTDNS_FAM_IPV4, &a4));
+	KUNIT_EXPECT_TRUE(test, ztdns_params_dhcp_server(ZTDNS_FAM_IPV6, &a6));
+	KUNIT_EXPECT_FALSE(test, ztdns_params_dhcp_server(ZTDNS_FAM_IPV4, &other));
+	KUNIT_EXPECT_FALSE(test, ztdns_params_dhcp_server(ZTDNS_FAM_IPV6, &a4));
+	rcu_read_unlock();
+	KUNIT_EXPECT_STREQ(test, buf, "198.51.100.67,2001:db8::547");
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_dhcp("198.51.100.0/24", &kp), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_dhcp("198.51.100.67,x", &kp), -EINVAL);
+	for (i = 0; i < 17; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many),
+			 "%s192.0.2.%d", i ? "," : "", i + 1);
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_dhcp(many, &kp), -EINVAL);
+	rcu_read_lock();
+	KUNIT_EXPECT_TRUE(test, ztdns_params_dhcp_server(ZTDNS_FAM_IPV4, &a4));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, ztdns_param_set_dhcp("", &kp), 0);
+	rcu_read_lock();
+	KUNIT_EXPECT_FALSE(test, ztdns_params_dhcp_server(ZTDNS_FAM_IPV4, &a4));
+	rcu_read_unlock();
+}
+
 static struct kunit_case ztdns_params_cases[] = {
 	KUNIT_CASE(ztdns_test_mode_parse),
 	KUNIT_CASE(ztdns_test_mode_name),
 	KUNIT_CASE(ztdns_test_param_set_keeps_old),
 	KUNIT_CASE(ztdns_test_param_u32),
 	KUNIT_CASE(ztdns_test_param_items),
+	KUNIT_CASE(ztdns_test_param_dhcp),
 	{}
 };
 

@@ -25,25 +25,59 @@ pass a udp 127.0.0.53 53
 pass a tcp ::1 9
 pass a tcp 192.0.2.1 9
 
-# DHCP and DHCPv6 clients, and nothing else on their ports.
-pass a udp 255.255.255.255 67 --sport 68 --bcast --dev dummy0
+# Off-link destinations: routed through a gateway on dummy0.
+ip -n "a-$pid" route add 198.51.103.0/24 via 192.0.2.254 dev dummy0
+ip -n "a-$pid" -6 route add 2001:db8:9::/48 via 2001:db8::fe dev dummy0
+
+# DHCP and DHCPv6 client messages to broadcast, the link or a named server;
+# nothing else on their ports, and not beyond the link.
+pass a dhcp 255.255.255.255 --bcast --dev dummy0
+pass a dhcp 192.0.2.67
+pass a dhcp ff02::1:2 --dev dummy0
+pass a dhcp 2001:db8::547
+block a dhcp 198.51.103.67
+block a dhcp 2001:db8:9::547
+block a dhcp 255.255.255.255 --bcast --dev dummy0 --junk
+block a dhcp ff02::1:2 --dev dummy0 --junk
+block a udp 255.255.255.255 67 --sport 68 --bcast --dev dummy0
 block a udp 255.255.255.255 67 --sport 69 --bcast --dev dummy0
 block a udp 255.255.255.255 68 --sport 67 --bcast --dev dummy0
-pass a udp ff02::1:2 547 --sport 546 --dev dummy0
 block a udp ff02::1:2 547 --sport 545 --dev dummy0
+# A relayed network's renew goes to a server the administrator names.
+n0 sh -c "echo 198.51.103.67,2001:db8:9::547 > $PARAMS/dhcp_servers"
+pass a dhcp 198.51.103.67
+pass a dhcp 2001:db8:9::547
+block a dhcp 198.51.103.68
+refuse "Invalid argument" bash -c "echo 198.51.103.0/24 > $PARAMS/dhcp_servers"
+eq 198.51.103.67,2001:db8:9::547 "$(cat $PARAMS/dhcp_servers)" "dhcp_servers after a bad write"
+n0 sh -c "echo > $PARAMS/dhcp_servers"
+block a dhcp 198.51.103.67
 n0 ctl a set allow_dhcp 0
-block a udp 255.255.255.255 67 --sport 68 --bcast --dev dummy0
-block a udp ff02::1:2 547 --sport 546 --dev dummy0
+block a dhcp 255.255.255.255 --bcast --dev dummy0
+block a dhcp ff02::1:2 --dev dummy0
 n0 ctl a set allow_dhcp 1
 
-# NDP (ICMPv6 133 to 137), not other ICMPv6.
-for t in 133 134 135 136 137; do
-	pass a icmp6 ff02::1 "$t" --dev dummy0
-done
+# NDP: solicitations and neighbour advertisements with hop limit 255 that
+# stay on the link; not a router's advertisement, not a redirect.  MLD
+# reports with hop limit 1 to link-scope groups.  No other ICMPv6.
+pass a icmp6 ff02::2 133 --dev dummy0
+pass a icmp6 ff02::1:ff00:9 135 --dev dummy0
+pass a icmp6 ff02::1 136 --dev dummy0
+pass a icmp6 fe80::9 135 --dev dummy0
+pass a icmp6 2001:db8::9 135 --dev dummy0
+block a icmp6 2001:db8:9::9 135 --dev dummy0
+block a icmp6 ff02::1:ff00:9 135 --dev dummy0 --hop 64
+block a icmp6 ff02::1 134 --dev dummy0
+block a icmp6 fe80::9 137 --dev dummy0
+pass a icmp6 ff02::16 143 --dev dummy0 --hop 1
+pass a icmp6 ff02::1:ff00:9 131 --dev dummy0 --hop 1
+block a icmp6 ff02::16 143 --dev dummy0 --hop 2
+block a icmp6 ff05::16 143 --dev dummy0 --hop 1
 block a icmp6 ff02::1 128 --dev dummy0
 block a icmp6 ff02::1 138 --dev dummy0
 n0 ctl a set allow_ndp 0
-block a icmp6 ff02::1 135 --dev dummy0
+block a icmp6 ff02::1:ff00:9 135 --dev dummy0
+block a icmp6 ff02::16 143 --dev dummy0 --hop 1
 n0 ctl a set allow_ndp 1
 
 # Protective servers: address and port, TCP or UDP.
@@ -84,6 +118,12 @@ block a tcp 203.0.113.8 443
 pass a tcp 2001:db8:2::7 443
 block a tcp 2001:db8:2::8 443
 eq 2 "$(ctl a --json status | jget entries)" "entries"
+# Source routing: the destination is only the first hop, so an allowed one
+# lets nothing through: IPv4 loose source routing via 203.0.113.7, an IPv6
+# segment routing header with a segment left.
+block a udp 198.51.100.99 53 --lsrr 203.0.113.7
+pass a rh6 2001:db8:2::7 2001:db8:9::9 --sl 0
+block a rh6 2001:db8:2::7 2001:db8:9::9 --sl 1
 n0 ctl a allow del 203.0.113.7
 block a tcp 203.0.113.7 443
 
@@ -96,7 +136,7 @@ n0 ctl a mode off
 pass a tcp 203.0.113.9 443
 eq $((audited + 1)) "$(counter a audited)" "audited in mode off"
 
-# The counters add up: each of the 22 refused probes above was counted
-# (the kernel's own MLD reports may add some), and so were the passes.
-expect test "$(counter a blocked)" -ge 22
-expect test "$(counter a permitted)" -ge 20
+# The counters add up: each of the 39 refused probes above was counted,
+# and so were the passes.
+expect test "$(counter a blocked)" -ge 39
+expect test "$(counter a permitted)" -ge 28

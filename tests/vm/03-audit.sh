@@ -2,7 +2,7 @@
 # The audit trail: one kernel log line per refused packet, naming protocol,
 # addresses, ports, uid, pid and command; the same as events on the
 # "events" multicast group (ztdnsctl monitor); permits only at log level 2;
-# mode changes and flushes logged too.
+# mode changes and flushes logged too; both rate-limited under a flood.
 #
 #   a-PID: dummy0 as in 02-decision, mode enforce; a monitor listens in it
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +54,24 @@ expect test -z "$(testlog | grep ':40006 ' || true)"
 n0 ctl a allow add 203.0.113.12
 n0 ctl a allow flush
 logged 'ztdns: flushed 1 allow entries \(netns'
+
+# A flood: events stop at 1000 a second and the rest are counted as
+# dropped; log lines stop at 10 per 5 s and a summary says how many were
+# held back.
+n0 ctl a set log 1
+dropped=$(counter a events_dropped)
+nsx a python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20000):
+    s.sendto(b"x", ("203.0.113.99", 9))
+'
+expect test "$(counter a events_dropped)" -gt "$dropped"
+for _ in $(seq 100); do
+	[ "$(testlog | grep -c 'audit lines suppressed')" -gt 0 ] && break
+	sleep 0.2
+done
+logged 'ztdns: [0-9]+ audit lines suppressed \(netns'
 
 kill -INT "$mon"
 wait "$mon" || true

@@ -1,6 +1,7 @@
 #!/bin/bash
-# The entry limit (ENOSPC, counted, nothing half-done) and a 100,000-address
-# batch added and dumped back exactly.
+# The entry limit (eviction of what nobody used, ENOSPC for a batch larger
+# than the table, counted, nothing half-done) and a 100,000-address batch
+# added and dumped back exactly.
 #
 #   a-PID: no devices needed; mode audit
 . "$(dirname "$0")/lib.sh"
@@ -12,20 +13,30 @@ n0 ctl a mode audit
 # max_entries applies to every namespace.
 n0 sh -c "echo 5 > $PARAMS/max_entries"
 for i in 1 2 3 4 5; do
-	n0 ctl a allow add "203.0.113.$i" ttl 300
+	n0 ctl a allow add "203.0.113.$i" ttl $((300 + 10 * i))
 done
-refuse "allow table full" ctl a allow add 203.0.113.6
 eq 5 "$(ctl a --json status | jget entries)" "entries when full"
-expect test "$(counter a insert_full)" -ge 1
+# Full: a new address evicts the entry nobody used that expires soonest.
+n0 ctl a allow add 203.0.113.6 ttl 300
+eq 5 "$(ctl a --json status | jget entries)" "entries after an eviction"
+eq 1 "$(counter a evicted)" "evicted"
+has() { ctl a --json allow list | grep -q "\"$1\""; }
+expect has 203.0.113.6
+refuse "" has 203.0.113.1
+expect has 203.0.113.2
 # Re-adding an existing address needs no room.
 n0 ctl a allow add 203.0.113.5 ttl 600
-# A batch that does not fit changes nothing at all.
-printf '203.0.113.1 900\n203.0.113.7\n203.0.113.8\n' >/tmp/batch-$pid
+# A batch with more new addresses than the table holds changes nothing at
+# all, not even the extension it starts with.
+{ echo "203.0.113.2 900"; for i in 10 11 12 13 14 15; do echo "203.0.113.$i"; done; } \
+	>/tmp/batch-$pid
 refuse "allow table full" ctl a allow load /tmp/batch-$pid
+expect test "$(counter a insert_full)" -ge 1
+eq 1 "$(counter a evicted)" "evicted after a refused batch"
 expir=$(ctl a --json allow list | python3 -c '
 import json, sys
-print(int([e for e in json.load(sys.stdin) if e["addr"] == "203.0.113.1"][0]["expires"]))')
-expect test "$expir" -le 300
+print(int([e for e in json.load(sys.stdin) if e["addr"] == "203.0.113.2"][0]["expires"]))')
+expect test "$expir" -le 320
 n0 ctl a allow flush
 n0 sh -c "echo 1048576 > $PARAMS/max_entries"
 

@@ -1,10 +1,13 @@
 #!/bin/bash
 # An unprivileged user gets EPERM on every netlink operation (dumps too)
-# and EACCES on every sysfs write; nothing changes.
+# and on joining the "events" group (which names other users' processes),
+# EACCES on every sysfs write; nothing changes.  Root may join the group.
 . "$(dirname "$0")/lib.sh"
 
 load_module
 n0 $NOBODY python3 "$ZTNL" privilege
+n0 python3 "$ZTNL" events-join
+refuse "permission denied" $NOBODY "$CTL" monitor
 for c in "status" "stats" "mode enforce" "set grace 1" "allow add 192.0.2.1" \
 	"allow del 192.0.2.1" "allow list" "allow flush" "subnet add 192.0.2.0/24" \
 	"subnet list" "server add 192.0.2.53" "server list"; do

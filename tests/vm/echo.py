@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A TCP echo server: echo.py ADDR PORT.  Serves until killed."""
+"""A TCP echo server: echo.py ADDR PORT (IPv4 or IPv6).  Serves until killed."""
+import socket
 import socketserver
 import sys
 
@@ -13,6 +14,10 @@ class Echo(socketserver.BaseRequestHandler):
             self.request.sendall(data)
 
 
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-socketserver.ThreadingTCPServer.daemon_threads = True
-socketserver.ThreadingTCPServer((sys.argv[1], int(sys.argv[2])), Echo).serve_forever()
+class Server(socketserver.ThreadingTCPServer):
+    address_family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+Server((sys.argv[1], int(sys.argv[2])), Echo).serve_forever()

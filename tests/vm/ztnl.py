@@ -6,7 +6,9 @@ never would: malformed requests and requests from unprivileged users.
                         expected errno and an extack message, and change
                         nothing; prints one line per case
   ztnl.py privilege     every command, as the current user, must fail with
-                        EPERM; prints one line per command
+                        EPERM, and so must joining the "events" group;
+                        prints one line per command
+  ztnl.py events-join   joining the "events" group must succeed
 Exit status 0 when every case went as expected, 1 otherwise.
 """
 import errno
@@ -21,6 +23,8 @@ NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLA_F_NESTED = 0x8000
 GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 16, 3, 1, 2
+CTRL_ATTR_MCAST_GROUPS, CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 7, 1, 2
+SOL_NETLINK, NETLINK_ADD_MEMBERSHIP = 270, 1
 
 # uapi/linux/ztdns.h
 CMD = dict(GET_CONFIG=1, SET_CONFIG=2, ADD_ENTRIES=3, DEL_ENTRIES=4,
@@ -76,7 +80,21 @@ class Genl:
                             attr(CTRL_ATTR_FAMILY_NAME, b"ztdns\0"))
         if isinstance(msgs, int):
             raise SystemExit("ztdns family not found: errno %d" % msgs)
-        self.family = struct.unpack("=H", parse_attrs(msgs[0][4:])[CTRL_ATTR_FAMILY_ID])[0]
+        fam = parse_attrs(msgs[0][4:])
+        self.family = struct.unpack("=H", fam[CTRL_ATTR_FAMILY_ID])[0]
+        self.groups = {}
+        for grp in parse_attrs(fam.get(CTRL_ATTR_MCAST_GROUPS, b"")).values():
+            g = parse_attrs(grp)
+            self.groups[g[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()] = \
+                struct.unpack("=I", g[CTRL_ATTR_MCAST_GRP_ID])[0]
+
+    def join(self, name):
+        """0, or the errno of joining the multicast group."""
+        try:
+            self.s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, self.groups[name])
+        except OSError as e:
+            return e.errno
+        return 0
 
     def request(self, family, cmd, payload=b"", flags=0):
         """Returns the list of reply payloads, or (errno, extack message)."""
@@ -205,8 +223,20 @@ def privilege():
         ok = isinstance(got, tuple) and got[0] == errno.EPERM
         print("%s %s as uid %d: %s" % ("ok" if ok else "WRONG", name, os.getuid(), got))
         bad += not ok
+    got = g.join("events")
+    ok = got == errno.EPERM
+    print("%s joining events as uid %d: errno %d" % ("ok" if ok else "WRONG", os.getuid(), got))
+    bad += not ok
     return 1 if bad else 0
 
 
+def events_join():
+    got = Genl().join("events")
+    print("%s joining events as uid %d: errno %d" % ("ok" if not got else "WRONG",
+                                                    os.getuid(), got))
+    return 1 if got else 0
+
+
 if __name__ == "__main__":
-    sys.exit({"malformed": malformed, "privilege": privilege}[sys.argv[1]]())
+    sys.exit({"malformed": malformed, "privilege": privilege,
+              "events-join": events_join}[sys.argv[1]]())

@@ -69,8 +69,13 @@
  *     ZTDNS_EVENT_A_VERDICT (u8, enum ztdns_verdict), ZTDNS_EVENT_A_FAMILY,
  *     ZTDNS_EVENT_A_PROTO (u8, IPPROTO_*), ZTDNS_EVENT_A_SADDR,
  *     ZTDNS_EVENT_A_DADDR, ZTDNS_EVENT_A_SPORT, ZTDNS_EVENT_A_DPORT
- *     (u16, 0 without ports), ZTDNS_EVENT_A_UID, ZTDNS_EVENT_A_PID (u32),
+ *     (u16, 0 without ports), ZTDNS_EVENT_A_UID (u32; absent when the
+ *     packet has no socket with an owner), ZTDNS_EVENT_A_PID (u32),
  *     ZTDNS_EVENT_A_COMM (string)
+ *   Joining the group needs CAP_NET_ADMIN, as every command does: events
+ *   name other users' processes and destinations.  At most 1000 events a
+ *   second per namespace are sent; ZTDNS_STATS_A_EVENTS_DROPPED counts
+ *   the rest.
  */
 #ifndef _UAPI_LINUX_ZTDNS_H
 #define _UAPI_LINUX_ZTDNS_H
@@ -197,6 +202,8 @@ enum ztdns_stats_attr {
 	ZTDNS_STATS_A_INSERT_FULL,	/* entries refused with ENOSPC */
 	ZTDNS_STATS_A_EXPIRED,		/* entries reaped */
 	ZTDNS_STATS_A_PAD,
+	ZTDNS_STATS_A_EVICTED,		/* live entries evicted for new ones */
+	ZTDNS_STATS_A_EVENTS_DROPPED,	/* events not sent: rate limit, memory */
 	__ZTDNS_STATS_A_MAX
 };
 

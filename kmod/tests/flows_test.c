@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit cases for flows.c, with the clock passed in: a noted flow lets its
+ * replies out, and only its own; a listener's flow that never carried a
+ * reply lives ZTDNS_FLOW_SYN_IDLE, an established one much longer, and a
+ * FIN or RST shortens it; the reaper removes what expired.
+ */
+
+#include <kunit/test.h>
+
+#define FS(x) ((u64)(x) * NSEC_PER_SEC)
+#define FT0 FS(1000)
+
+static int flows_test_init(struct kunit *test)
+{
+	struct ztdns_flows *fl = kunit_kzalloc(test, sizeof(*fl), GFP_KERNEL);
+
+	if (!fl)
+		return -ENOMEM;
+	test->priv = fl;
+	return ztdns_flows_init(fl);
+}
+
+static void flows_test_exit(struct kunit *test)
+{
+	synchronize_rcu();
+	ztdns_flows_destroy(test->priv);
+}
+
+static struct ztdns_flow_key flow(u8 proto, u16 rport)
+{
+	struct ztdns_flow_key k = {
+		.fam = ZTDNS_FAM_IPV6, .proto = proto,
+		.lport = htons(443), .rport = htons(rport),
+	};
+
+	k.laddr.ip6.s6_addr[0] = 0x20;
+	k.laddr.ip6.s6_addr[1] = 0x01;
+	k.laddr.ip6.s6_addr[15] = 1;
+	k.raddr = k.laddr;
+	k.raddr.ip6.s6_addr[15] = 2;
+	return k;
+}
+
+static bool reply(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
+		  u64 now, bool closing)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = ztdns_flows_reply(fl, k, now,
+				closing ? ZTDNS_FLOW_CLOSE : ZTDNS_FLOW_DATA);
+	rcu_read_unlock();
+	return ret;
+}
+
+static bool note(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
+		 u64 now)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = ztdns_flows_note(fl, k, now);
+	rcu_read_unlock();
+	return ret;
+}
+
+static void ztdns_test_flows_tcp(struct kunit *test)
+{
+	struct ztdns_flows *fl = test->priv;
+	struct ztdns_flow_key a = flow(IPPROTO_TCP, 40000),
+			      b = flow(IPPROTO_TCP, 40001),
+			      udp = flow(IPPROTO_UDP, 40000);
+
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0, false));
+	KUNIT_ASSERT_TRUE(test, note(fl, &a, FT0));
+	/* SYN-ACK retransmissions keep a flow that never established. */
+	rcu_read_lock();
+	KUNIT_EXPECT_TRUE(test, ztdns_flows_reply(fl, &a, FT0 + FS(60),
+						  ZTDNS_FLOW_SYNACK));
+	rcu_read_unlock();
+	KUNIT_ASSERT_TRUE(test, note(fl, &b, FT0));
+	KUNIT_EXPECT_TRUE(test, note(fl, &a, FT0));	/* again: no copy */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fl->count), 2);
+	/* Another protocol or port is another flow. */
+	KUNIT_EXPECT_FALSE(test, reply(fl, &udp, FT0, false));
+	/* Never answered: gone after the SYN-ACK retries. */
+	KUNIT_EXPECT_FALSE(test, reply(fl, &b, FT0 + ZTDNS_FLOW_SYN_IDLE, false));
+	/* Established: lives on while it talks, days if idle. */
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(1), false));
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(3600), false));
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(3600) + ZTDNS_FLOW_TCP_IDLE - FS(2),
+				      false));
+	/* A FIN: two minutes more at most. */
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(7200), true));
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(7200 + 119), true));
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(7200 + 121), false));
+	KUNIT_EXPECT_EQ(test, ztdns_flows_reap(fl, FT0 + FS(7200 + 121)), 2U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fl->count), 0);
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(7200 + 121), false));
+}
+
+static void ztdns_test_flows_udp(struct kunit *test)
+{
+	struct ztdns_flows *fl = test->priv;
+	struct ztdns_flow_key a = flow(IPPROTO_UDP, 5353);
+
+	KUNIT_ASSERT_TRUE(test, note(fl, &a, FT0));
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(29), false));
+	/* The reply renewed it. */
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(58), false));
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(58 + 31), false));
+	KUNIT_EXPECT_EQ(test, ztdns_flows_reap(fl, FT0 + FS(100)), 1U);
+}
+
+static struct kunit_case ztdns_flows_cases[] = {
+	KUNIT_CASE(ztdns_test_flows_tcp),
+	KUNIT_CASE(ztdns_test_flows_udp),
+	{}
+};
+
+static struct kunit_suite ztdns_flows_suite = {
+	.name = "ztdns-flows",
+	.init = flows_test_init,
+	.exit = flows_test_exit,
+	.test_cases = ztdns_flows_cases,
+};
+
+kunit_test_suite(ztdns_flows_suite);
