@@ -6,15 +6,17 @@
  * authenticates but that the kernel's allow list must not blindly trust,
  * and a query from any local process, so every byte is read through two
  * bounded walkers.  zt_name_read() reads one name: a compression pointer
- * must land after the header and lead to labels that end before the
- * labels holding it, so pointer targets strictly decrease and no loop,
- * forward or self reference can exist (RFC 9267), and at most
- * ZT_DNS_MAX_PTRS pointers and ZT_DNS_NAME_MAX bytes of labels bound the
- * work per name.  Nor may a name run through the fixed fields of a
- * question or record (struct zt_msg): zt_dns_age() rewrites TTLs, and
- * must not thereby rewrite names.  zt_rr_read() reads one record, checks
- * that its RDATA lies in the message and that the RDATA of the types read
- * here (A, AAAA of class IN, CNAME, SOA) is exactly what the type holds.
+ * must lead to the start of a label of a name read before (struct
+ * zt_msg), and to labels that end before the labels holding it, so
+ * pointer targets strictly decrease and no loop, forward or self
+ * reference can exist (RFC 9267), and at most ZT_DNS_MAX_PTRS pointers
+ * and ZT_DNS_NAME_MAX bytes of labels bound the work per name.  So a name
+ * is made of labels of its own and bytes of names read before, never of a
+ * question's or record's fixed fields nor of opaque RDATA: zt_dns_age()
+ * rewrites TTLs, and must not thereby rewrite names.  zt_rr_read() reads
+ * one record, checks that its RDATA lies in the message and that the
+ * RDATA of the types read here (A and AAAA of class IN, and the types
+ * that hold names, zt_rdata_names[]) is exactly what the type holds.
  * Every function walks all the records the header counts and wants the
  * message to end right after them, so a count larger than the records
  * present, an RDLENGTH beyond the end or trailing bytes all make
@@ -56,14 +58,14 @@
 #define ZT_DNS_TTL_MAX		0x7fffffff	/* RFC 2181, section 8 */
 
 /*
- * A message being read, and a bit for each byte of the fixed fields walked
- * so far (QTYPE and QCLASS, TYPE to RDLENGTH): no name may run through
- * them, so that zt_dns_age() cannot change a name by changing a TTL.
+ * A message being read, and a bit for the start of each label of the names
+ * read so far (their own labels, not those they point to): the only places
+ * a compression pointer may lead to.
  */
 struct zt_msg {
 	const uint8_t *b;
 	size_t len;
-	uint8_t fixed[ZT_DNS_MSG_MAX / 8 + 1];
+	uint8_t labels[ZT_DNS_MSG_MAX / 8 + 1];
 };
 
 /* One resource record, as zt_rr_read() found it. */
@@ -137,23 +139,22 @@ static int zt_msg_init(struct zt_msg *m, const uint8_t *msg, size_t len)
 		return -EBADMSG;
 	m->b = msg;
 	m->len = len;
-	memset(m->fixed, 0, len / 8 + 1);
+	memset(m->labels, 0, len / 8 + 1);
 	return 0;
 }
 
-static void zt_msg_fix(struct zt_msg *m, size_t off, size_t n)
+static bool zt_msg_label(const struct zt_msg *m, size_t off)
 {
-	for (; n; n--, off++)
-		m->fixed[off / 8] |= 1 << (off % 8);
+	return m->labels[off / 8] & 1 << (off % 8);
 }
 
 /*
  * Read the name at *@off into @out (NULL to only check it) and move *@off
- * past it.  Its own labels end before @end; a pointer leads to labels
- * that end before the labels holding it.  Return: its length in wire
- * form, or -EBADMSG.
+ * past it.  Its own labels end before @end; a pointer leads to a label of
+ * a name read before, and to labels that end before the labels holding
+ * it.  Return: its length in wire form, or -EBADMSG.
  */
-static int zt_name_read(const struct zt_msg *m, size_t end, size_t *off,
+static int zt_name_read(struct zt_msg *m, size_t end, size_t *off,
 			uint8_t *out)
 {
 	size_t pos = *off, seg = *off, n = 0, c, i;
@@ -170,19 +171,18 @@ static int zt_name_read(const struct zt_msg *m, size_t end, size_t *off,
 				*off = pos + 2;
 			end = seg;
 			seg = pos = (c & 0x3f) << 8 | m->b[pos + 1];
-			if (pos < ZT_DNS_HDR_LEN)
+			if (!zt_msg_label(m, pos))
 				return -EBADMSG;
 			continue;
 		}
 		/* 0x40 and 0x80 are label types nobody uses. */
 		if (c > 63 || n + 1 + c > ZT_DNS_NAME_MAX || pos + 1 + c > end)
 			return -EBADMSG;
-		for (i = 0; i <= c; i++) {
-			if (m->fixed[(pos + i) / 8] & 1 << ((pos + i) % 8))
-				return -EBADMSG;
-			if (out)
+		if (!ptrs)
+			m->labels[pos / 8] |= 1 << (pos % 8);
+		if (out)
+			for (i = 0; i <= c; i++)
 				out[n + i] = zt_lower(m->b[pos + i]);
-		}
 		n += 1 + c;
 		pos += 1 + c;
 		if (!c)
@@ -193,11 +193,66 @@ static int zt_name_read(const struct zt_msg *m, size_t end, size_t *off,
 	return (int)n;
 }
 
+/*
+ * The types whose RDATA holds names, which later names may point to: RFC
+ * 1035's, those RFC 3597 (section 4) wants decompressed, and later ones
+ * whose names are not compressed but are still pointed to.  Their RDATA
+ * is @skip bytes, @strings character-strings, @names names, then exactly
+ * @tail bytes, or any number (ZT_TAIL_ANY).
+ */
+struct zt_rdata_names {
+	uint16_t type;
+	uint8_t skip, strings, names;
+	int tail;
+};
+
+#define ZT_TAIL_ANY	(-1)
+
+static const struct zt_rdata_names zt_rdata_names[] = {
+	{ 2, 0, 0, 1, 0 },			/* NS */
+	{ 3, 0, 0, 1, 0 },			/* MD */
+	{ 4, 0, 0, 1, 0 },			/* MF */
+	{ ZT_DNS_TYPE_CNAME, 0, 0, 1, 0 },
+	{ ZT_DNS_TYPE_SOA, 0, 0, 2, 20 },	/* then SERIAL to MINIMUM */
+	{ 7, 0, 0, 1, 0 },			/* MB */
+	{ 8, 0, 0, 1, 0 },			/* MG */
+	{ 9, 0, 0, 1, 0 },			/* MR */
+	{ 12, 0, 0, 1, 0 },			/* PTR */
+	{ 14, 0, 0, 2, 0 },			/* MINFO */
+	{ 15, 2, 0, 1, 0 },			/* MX */
+	{ 17, 0, 0, 2, 0 },			/* RP */
+	{ 18, 2, 0, 1, 0 },			/* AFSDB */
+	{ 21, 2, 0, 1, 0 },			/* RT */
+	{ 24, 18, 0, 1, ZT_TAIL_ANY },		/* SIG */
+	{ 26, 2, 0, 2, 0 },			/* PX */
+	{ 30, 0, 0, 1, ZT_TAIL_ANY },		/* NXT */
+	{ 33, 6, 0, 1, 0 },			/* SRV */
+	{ 35, 4, 3, 1, 0 },			/* NAPTR */
+	{ 36, 2, 0, 1, 0 },			/* KX */
+	{ 39, 0, 0, 1, 0 },			/* DNAME */
+	{ 46, 18, 0, 1, ZT_TAIL_ANY },		/* RRSIG */
+	{ 47, 0, 0, 1, ZT_TAIL_ANY },		/* NSEC */
+	{ 64, 2, 0, 1, ZT_TAIL_ANY },		/* SVCB */
+	{ 65, 2, 0, 1, ZT_TAIL_ANY },		/* HTTPS */
+};
+
+static const struct zt_rdata_names *zt_rdata_names_of(uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(zt_rdata_names); i++)
+		if (zt_rdata_names[i].type == type)
+			return &zt_rdata_names[i];
+	return NULL;
+}
+
 /* The RDATA of the types read here must hold exactly what they say. */
-static int zt_rdata_check(const struct zt_msg *m, size_t end,
+static int zt_rdata_check(struct zt_msg *m, size_t end,
 			  const struct zt_rr *rr)
 {
+	const struct zt_rdata_names *f;
 	size_t p = rr->rdata;
+	unsigned int i;
 
 	switch (rr->type) {
 	case ZT_DNS_TYPE_A:
@@ -206,20 +261,24 @@ static int zt_rdata_check(const struct zt_msg *m, size_t end,
 	case ZT_DNS_TYPE_AAAA:
 		return rr->class != ZT_DNS_CLASS_IN || rr->rdlen == 16 ?
 		       0 : -EBADMSG;
-	case ZT_DNS_TYPE_CNAME:
+	}
+	f = zt_rdata_names_of(rr->type);
+	if (!f)
+		return 0;
+	if (end - p < f->skip)
+		return -EBADMSG;
+	p += f->skip;
+	for (i = 0; i < f->strings; i++) {
+		if (p == end || end - p < 1u + m->b[p])
+			return -EBADMSG;
+		p += 1u + m->b[p];
+	}
+	for (i = 0; i < f->names; i++)
 		if (zt_name_read(m, end, &p, NULL) < 0)
 			return -EBADMSG;
-		break;
-	case ZT_DNS_TYPE_SOA:
-		if (zt_name_read(m, end, &p, NULL) < 0 ||
-		    zt_name_read(m, end, &p, NULL) < 0)
-			return -EBADMSG;
-		p += 20;		/* SERIAL to MINIMUM */
-		break;
-	default:
+	if (f->tail == ZT_TAIL_ANY)
 		return 0;
-	}
-	return p == end ? 0 : -EBADMSG;
+	return end - p == (size_t)f->tail ? 0 : -EBADMSG;
 }
 
 /* Read the record at *@off and move *@off past it.  Return: 0, -EBADMSG. */
@@ -230,7 +289,6 @@ static int zt_rr_read(struct zt_msg *m, size_t *off, struct zt_rr *rr)
 
 	if (n < 0 || m->len - p < 10)
 		return -EBADMSG;
-	zt_msg_fix(m, p, 10);
 	rr->name_len = (unsigned int)n;
 	rr->type = get16(m->b + p);
 	rr->class = get16(m->b + p + 2);
@@ -250,7 +308,6 @@ static int zt_question_read(struct zt_msg *m, size_t *off,
 
 	if (n < 0 || m->len - *off < 4)
 		return -EBADMSG;
-	zt_msg_fix(m, *off, 4);
 	q->name_len = (uint8_t)n;
 	q->qtype = get16(m->b + *off);
 	q->qclass = get16(m->b + *off + 2);

@@ -7,10 +7,11 @@
  * Everything here reads untrusted bytes and is bounded: a message is at
  * most ZT_DNS_MSG_MAX bytes, a name at most 255 bytes on the wire, a name
  * follows at most ZT_DNS_MAX_PTRS compression pointers and each pointer
- * must point backwards (RFC 9267), to labels that end before the labels
- * holding it, and never into a question's or record's fixed fields, a
- * CNAME chain has at most ZT_DNS_MAX_CNAMES links, and a reply yields at
- * most ZT_DNS_MAX_ADDRS addresses.  Pure functions, no I/O:
+ * must point backwards (RFC 9267), to the start of a label of a name read
+ * before (never into a question's or record's fixed fields or opaque
+ * RDATA) and to labels that end before the labels holding it, a CNAME
+ * chain has at most ZT_DNS_MAX_CNAMES links, and a reply yields at most
+ * ZT_DNS_MAX_ADDRS addresses.  Pure functions, no I/O:
  * tests/unit/dns_test.c and tests/fuzz/dns_fuzz.c drive them on any host.
  *
  * Functions return a length or 0, or a negative errno: -EBADMSG for bytes

@@ -4,8 +4,9 @@
  * malformed, through every function of dns.h.  Prints each failed case
  * and a count; exits 1 when any failed.
  *
- * "dns_test DIR" also writes the good replies it builds into DIR, as the
- * seed corpus of tests/fuzz/dns_fuzz (tests/fuzz/corpus/dns).
+ * "dns_test DIR" also writes the good replies it builds, and a few hostile
+ * ones, into DIR, as the seed corpus of tests/fuzz/dns_fuzz
+ * (tests/fuzz/corpus/dns).
  */
 
 #include <arpa/inet.h>
@@ -38,6 +39,8 @@
 #define T_TXT	16
 #define T_AAAA	ZT_DNS_TYPE_AAAA
 #define T_OPT	ZT_DNS_TYPE_OPT
+#define T_SRV	33
+#define T_RRSIG	46
 #define T_HTTPS	65
 #define T_ANY	255
 #define T_PRIV	65280			/* opaque RDATA */
@@ -208,7 +211,7 @@ static void reply_start(struct msg *m, const char *name, unsigned int type,
 	question(m, name, type);
 }
 
-/* Keep a good reply as a seed of the fuzzer when asked to. */
+/* Keep a message as a seed of the fuzzer when asked to. */
 static void seed(const char *name, const uint8_t *b, size_t len)
 {
 	char path[4096];
@@ -568,6 +571,13 @@ static void test_reply_types(void)
 	check_int("parse_reply", "CNAME name beyond its RDATA",
 		  parse_reply(&m, &q, &r), -EBADMSG);
 	reply_start(&m, "www.example.com", T_A, 0, 1, 0);
+	rr_raw(&m, "example", T_NS, 60, "\2ns\0\0", 5);
+	check_int("parse_reply", "NS with a byte after its name",
+		  parse_reply(&m, &q, &r), -EBADMSG);
+	reply_start(&m, "www.example.com", T_A, 0, 1, 0);
+	rr_raw(&m, "example", T_MX, 60, "\0", 1);
+	check_int("parse_reply", "MX cut", parse_reply(&m, &q, &r), -EBADMSG);
+	reply_start(&m, "www.example.com", T_A, 0, 1, 0);
 	put_name(&m, "example.com");
 	rr_head(&m, T_SOA, C_IN, 60, 20);
 	put_raw(&m, "\0\0", 2);
@@ -733,7 +743,7 @@ static void test_reply_pointers(void)
 	static struct msg m;
 	struct zt_dns_query q;
 	static struct zt_dns_reply r;
-	size_t at;
+	size_t at, to[4];
 	char ptr[32];
 	unsigned int i, n;
 
@@ -799,6 +809,59 @@ static void test_reply_pointers(void)
 	rr_cname(&m, "@12", 60, "@29");
 	check_int("parse_reply", "name through QTYPE",
 		  parse_reply(&m, &q, &r), -EBADMSG);
+
+	/*
+	 * A pointer whose own two bytes are a TTL: the A record's owner
+	 * points at the TXT record's TTL, \300\14, a pointer to the
+	 * question; zt_dns_age() would make it the root.  Only a name read
+	 * before may be pointed to.
+	 */
+	reply_start(&m, "www.example.com", T_A, 2, 0, 0);
+	rr_raw(&m, "x", T_TXT, 0xc00c0000, "", 0);
+	rr_addr(&m, "@40", 60, "192.0.2.1");
+	seed("reply-pointer-in-ttl", m.b, m.len);
+	check_int("parse_reply", "pointer in a TTL", parse_reply(&m, &q, &r),
+		  -EBADMSG);
+	check_int("age", "pointer in a TTL", zt_dns_age(m.b, m.len, 1),
+		  -EBADMSG);
+	reply_start(&m, "www.example.com", T_A, 1, 0, 0);
+	rr_cname(&m, "@12", 60, "@31");		/* QCLASS: \0\1 */
+	check_int("parse_reply", "pointer to QCLASS", parse_reply(&m, &q, &r),
+		  -EBADMSG);
+	/* Labels inside a label: "\3\1x\0" holds "\1x\0" at 34. */
+	reply_start(&m, "www.example.com", T_A, 2, 0, 0);
+	rr_raw(&m, "\1x", T_TXT, 60, "", 0);
+	rr_addr(&m, "@34", 60, "192.0.2.1");
+	check_int("parse_reply", "pointer into a label",
+		  parse_reply(&m, &q, &r), -EBADMSG);
+	reply_start(&m, "www.example.com", T_A, 2, 0, 0);
+	rr_raw(&m, "@12", T_TXT, 60, "\1x\0", 3);
+	rr_addr(&m, "@45", 60, "192.0.2.1");
+	check_int("parse_reply", "pointer into a TXT",
+		  parse_reply(&m, &q, &r), -EBADMSG);
+
+	/*
+	 * Names in the RDATA of the types that hold one may be pointed to,
+	 * be they followed by more (RRSIG's signature, HTTPS's parameters)
+	 * or not.
+	 */
+	reply_start(&m, "www.example.com", T_A, 5, 0, 0);
+	to[0] = m.len + 12 + 2;
+	rr_raw(&m, "@12", T_MX, 60, "\0\12\2mx\300\20", 7);
+	to[1] = m.len + 12 + 6;
+	rr_raw(&m, "@12", T_SRV, 60, "\0\1\0\2\0\3\3srv\300\20", 12);
+	to[2] = m.len + 12 + 18;
+	rr_raw(&m, "@12", T_RRSIG, 60, "\0\1\15\2\0\0\0\74\0\0\0\0\0\0\0\0"
+	       "\0\1\3sig\300\20\1\2\3", 27);
+	to[3] = m.len + 12 + 2;
+	rr_raw(&m, "@12", T_HTTPS, 60, "\0\1\3svc\300\20\0\1\0\0", 12);
+	at = m.len;
+	for (i = 0; i < ARRAY_SIZE(to); i++) {
+		m.len = at;
+		snprintf(ptr, sizeof(ptr), "@%zu", to[i]);
+		rr_addr(&m, ptr, 60, "192.0.2.1");
+		check_int("parse_reply", ptr, parse_reply(&m, &q, &r), 0);
+	}
 
 	/*
 	 * Record k's owner is "a." and a pointer to record k - 1's: it
