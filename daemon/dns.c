@@ -450,7 +450,7 @@ static int zt_take_addr(struct zt_dns_reply *r, uint16_t qtype,
 		return -E2BIG;
 	a = &r->addrs[r->naddrs++];
 	zt_addr_set(&a->addr, family, msg + rr->rdata, rr->rdlen);
-	a->ttl = rr->ttl;
+	a->ttl = zt_ttl(rr->ttl);
 	return 0;
 }
 

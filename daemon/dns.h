@@ -75,7 +75,8 @@ struct zt_dns_query {
 /* One address an answer proves for the queried name. */
 struct zt_dns_addr {
 	struct zt_addr addr;
-	uint32_t ttl;			/* as the record says, unclamped */
+	/* As the record says, but 2^31 or more counts as 0 (RFC 2181). */
+	uint32_t ttl;
 };
 
 /* What zt_dns_parse_reply() found in an upstream reply. */

@@ -693,8 +693,16 @@ static void test_reply_ttl(void)
 	rr_addr(&m, "a.example", 0x80000000, "192.0.2.1");
 	rr_addr(&m, "a.example", 200, "192.0.2.2");
 	check_int("parse_reply", "TTL top bit", parse_reply(&m, &q, &r), 0);
-	check_addr("TTL top bit", &r, 0, "192.0.2.1", 0x80000000);
+	check_addr("TTL top bit", &r, 0, "192.0.2.1", 0);
 	check_int("cache_ttl", "TTL top bit", r.cache_ttl, 0);
+	reply_start(&m, "www.example.com", T_AAAA, 2, 0, 0);
+	rr_addr(&m, "@12", 0xffffffff, "2001:db8::1");
+	rr_addr(&m, "@12", 0x7fffffff, "2001:db8::2");
+	query(&q, "www.example.com", T_AAAA);
+	check_int("parse_reply", "TTL 2^32 - 1", parse_reply(&m, &q, &r), 0);
+	check_addr("TTL 2^32 - 1", &r, 0, "2001:db8::1", 0);
+	check_addr("TTL 2^31 - 1", &r, 1, "2001:db8::2", 0x7fffffff);
+	query(&q, "www.example.com", T_A);
 
 	hdr(&m, 1, QR | RD | RA | ZT_DNS_RCODE_NXDOMAIN, 1, 0, 1, 0);
 	question(&m, "www.example.com", T_A);
