@@ -28,10 +28,13 @@
  * until one appends nothing.  So the records may come in any order, a
  * loop simply ends the chain, and as a chain of more than
  * ZT_DNS_MAX_CNAMES links is refused it takes at most ZT_DNS_MAX_CNAMES
- * + 1 passes over at most 64 KiB.  A last pass takes the A and AAAA
- * records owned by a name of the chain, and the lowest TTL of all the
- * answer records owned by one (whatever their type, RRSIGs included:
- * they are all in the cached reply).
+ * + 1 passes over at most 64 KiB.  A pass then finds the lowest TTL of
+ * all the answer records owned by a name of the chain (whatever their
+ * type, RRSIGs included: they are all in the cached reply), and of the
+ * CNAME records owned by each: these bound the lifetime of every name
+ * after it on the chain.  A last pass takes the A and AAAA records owned
+ * by a name of the chain, each with the lowest of its own TTL and of the
+ * CNAME records that led to its name.
  */
 
 #include <errno.h>
@@ -433,7 +436,8 @@ int zt_dns_build_query(uint8_t *out, size_t size, const struct zt_dns_query *q,
  * connect to either.
  */
 static int zt_take_addr(struct zt_dns_reply *r, uint16_t qtype,
-			const uint8_t *msg, const struct zt_rr *rr)
+			const uint8_t *msg, const struct zt_rr *rr,
+			uint32_t ttl)
 {
 	struct zt_dns_addr *a;
 	int family;
@@ -450,19 +454,20 @@ static int zt_take_addr(struct zt_dns_reply *r, uint16_t qtype,
 		return -E2BIG;
 	a = &r->addrs[r->naddrs++];
 	zt_addr_set(&a->addr, family, msg + rr->rdata, rr->rdlen);
-	a->ttl = zt_ttl(rr->ttl);
+	a->ttl = zt_min(ttl, zt_ttl(rr->ttl));
 	return 0;
 }
 
-static bool zt_on_chain(const struct zt_dns_question *chain, unsigned int n,
-			const uint8_t *name, size_t len)
+/* The index of @name on the chain, or -1. */
+static int zt_chain_find(const struct zt_dns_question *chain, unsigned int n,
+			 const uint8_t *name, size_t len)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		if (zt_name_eq(chain[i].name, chain[i].name_len, name, len))
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 int zt_dns_parse_reply(const uint8_t *msg, size_t len,
@@ -470,14 +475,16 @@ int zt_dns_parse_reply(const uint8_t *msg, size_t len,
 {
 	/* The names of the chain, and room for one too many. */
 	struct zt_dns_question chain[ZT_DNS_MAX_CNAMES + 2];
+	/* The lowest TTL of the CNAME records before each name. */
+	uint32_t reach[ZT_DNS_MAX_CNAMES + 2];
 	uint32_t ttl = UINT32_MAX, neg = UINT32_MAX;
-	unsigned int i, n = 1, an, ns, nrr;
+	unsigned int i, j, n = 1, an, ns, nrr;
 	bool positive = false, grew;
 	size_t off = ZT_DNS_HDR_LEN, an_off, p;
 	struct zt_msg m;
 	struct zt_rr rr;
 	uint16_t flags;
-	int ret;
+	int ret, k;
 
 	memset(r, 0, sizeof(*r));
 	if (zt_msg_init(&m, msg, len))
@@ -526,8 +533,8 @@ int zt_dns_parse_reply(const uint8_t *msg, size_t len,
 			p = rr.rdata;
 			chain[n].name_len = (uint8_t)zt_name_read(&m, off, &p,
 							chain[n].name);
-			if (zt_on_chain(chain, n, chain[n].name,
-					chain[n].name_len))
+			if (zt_chain_find(chain, n, chain[n].name,
+					  chain[n].name_len) >= 0)
 				continue;
 			if (n++ == ZT_DNS_MAX_CNAMES + 1)
 				return -E2BIG;
@@ -535,15 +542,28 @@ int zt_dns_parse_reply(const uint8_t *msg, size_t len,
 		}
 	} while (grew);
 
+	for (i = 0; i < n; i++)
+		reach[i] = UINT32_MAX;
 	off = an_off;
 	for (i = 0; i < an; i++) {
 		zt_rr_read(&m, &off, &rr);
-		if (!zt_on_chain(chain, n, rr.name, rr.name_len))
+		k = zt_chain_find(chain, n, rr.name, rr.name_len);
+		if (k < 0)
 			continue;
 		ttl = zt_min(ttl, zt_ttl(rr.ttl));
 		if (rr.type == q->qtype || q->qtype == ZT_DNS_TYPE_ANY)
 			positive = true;
-		ret = zt_take_addr(r, q->qtype, msg, &rr);
+		if (rr.type == ZT_DNS_TYPE_CNAME && rr.class == ZT_DNS_CLASS_IN)
+			for (j = (unsigned int)k + 1; j < n; j++)
+				reach[j] = zt_min(reach[j], zt_ttl(rr.ttl));
+	}
+	off = an_off;
+	for (i = 0; i < an; i++) {
+		zt_rr_read(&m, &off, &rr);
+		k = zt_chain_find(chain, n, rr.name, rr.name_len);
+		if (k < 0)
+			continue;
+		ret = zt_take_addr(r, q->qtype, msg, &rr, reach[k]);
 		if (ret)
 			return ret;
 	}

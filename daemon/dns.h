@@ -75,7 +75,10 @@ struct zt_dns_query {
 /* One address an answer proves for the queried name. */
 struct zt_dns_addr {
 	struct zt_addr addr;
-	/* As the record says, but 2^31 or more counts as 0 (RFC 2181). */
+	/*
+	 * The lowest TTL of its record and of the CNAME records that led
+	 * to its owner; 2^31 or more counts as 0 (RFC 2181).  Not clamped.
+	 */
 	uint32_t ttl;
 };
 

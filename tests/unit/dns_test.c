@@ -608,8 +608,8 @@ static void test_reply_cname(void)
 	seed("reply-cname-chain", m.b, m.len);
 	check_int("parse_reply", "chain", parse_reply(&m, &q, &r), 0);
 	check_int("naddrs", "chain", r.naddrs, 2);
-	check_addr("chain", &r, 0, "192.0.2.7", 300);
-	check_addr("chain", &r, 1, "192.0.2.8", 300);
+	check_addr("chain", &r, 0, "192.0.2.7", 100);
+	check_addr("chain", &r, 1, "192.0.2.8", 100);
 	check_int("cache_ttl", "chain", r.cache_ttl, 100);
 
 	reply_start(&m, "www.example.com", T_A, 4, 0, 0);
@@ -621,7 +621,7 @@ static void test_reply_cname(void)
 	check_int("parse_reply", "chain out of order",
 		  parse_reply(&m, &q, &r), 0);
 	check_int("naddrs", "chain out of order", r.naddrs, 2);
-	check_addr("chain out of order", &r, 0, "192.0.2.7", 300);
+	check_addr("chain out of order", &r, 0, "192.0.2.7", 100);
 	check_addr("chain out of order", &r, 1, "192.0.2.9", 30);
 	check_int("cache_ttl", "chain out of order", r.cache_ttl, 30);
 
@@ -735,6 +735,28 @@ static void test_reply_ttl(void)
 	check_int("parse_reply", "CNAME to NODATA without SOA",
 		  parse_reply(&m, &q, &r), 0);
 	check_int("cache_ttl", "CNAME to NODATA without SOA", r.cache_ttl, 0);
+
+	/*
+	 * An address lives no longer than the CNAME records that led to it:
+	 * a.example's through www's (3600), b.example's through a's (20).
+	 */
+	reply_start(&m, "www.example.com", T_A, 4, 0, 0);
+	rr_addr(&m, "b.example", 300, "192.0.2.2");
+	rr_cname(&m, "a.example", 20, "b.example");
+	rr_addr(&m, "a.example", 400, "192.0.2.1");
+	rr_cname(&m, "@12", 3600, "a.example");
+	check_int("parse_reply", "TTL along the chain",
+		  parse_reply(&m, &q, &r), 0);
+	check_addr("TTL along the chain", &r, 0, "192.0.2.2", 20);
+	check_addr("TTL along the chain", &r, 1, "192.0.2.1", 400);
+	check_int("cache_ttl", "TTL along the chain", r.cache_ttl, 20);
+	reply_start(&m, "www.example.com", T_A, 3, 0, 0);
+	rr_cname(&m, "@12", 0x80000000, "a.example");
+	rr_cname(&m, "a.example", 20, "b.example");
+	rr_addr(&m, "b.example", 300, "192.0.2.2");
+	check_int("parse_reply", "TTL top bit along the chain",
+		  parse_reply(&m, &q, &r), 0);
+	check_addr("TTL top bit along the chain", &r, 0, "192.0.2.2", 0);
 
 	/* A positive answer ignores the SOA; unrelated records too. */
 	reply_start(&m, "www.example.com", T_A, 2, 1, 0);
