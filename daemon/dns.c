@@ -493,7 +493,17 @@ int zt_dns_parse_reply(const uint8_t *msg, size_t len,
 	flags = get16(msg + 2);
 	r->rcode = flags & ZT_DNS_RCODE;
 	r->truncated = flags & ZT_DNS_TC;
-	if (!(flags & ZT_DNS_QR) || get16(msg + 4) != 1)
+	if (!(flags & ZT_DNS_QR))
+		return -ENOMSG;
+	/* A server's FORMERR or REFUSED may come without the question. */
+	if (!get16(msg + 4)) {
+		nrr = zt_nrecords(msg);
+		for (i = 0; i < nrr; i++)
+			if (zt_rr_read(&m, &off, &rr))
+				return -EBADMSG;
+		return off == len ? -EPROTO : -EBADMSG;
+	}
+	if (get16(msg + 4) != 1)
 		return -ENOMSG;
 	ret = zt_question_read(&m, &off, &chain[0]);
 	if (ret)

@@ -138,7 +138,12 @@ int zt_dns_build_query(uint8_t *out, size_t size, const struct zt_dns_query *q,
  * answer section whose owner is the queried name or a name reached from it
  * by the answer's CNAME records, in order; records of the authority and
  * additional sections are never used.  The caller checks the ID.
- * Return: 0, -EBADMSG, -ENOMSG or -E2BIG.
+ *
+ * A well-formed reply without a question (a server's FORMERR, REFUSED or
+ * NOTIMP may have none) answers whatever query has its ID: @r then has
+ * its ID and rcode only.
+ * Return: 0, -EBADMSG, -ENOMSG, -E2BIG, or -EPROTO for a reply without a
+ * question.
  */
 int zt_dns_parse_reply(const uint8_t *msg, size_t len,
 		       const struct zt_dns_question *q, struct zt_dns_reply *r);

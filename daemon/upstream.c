@@ -293,9 +293,14 @@ void zt_upstream_submit(struct zt_query *q)
 	zt_submit(q, zt_now_ms(), -1);
 }
 
-/* One framed reply from the server. */
+/*
+ * One framed reply from the server.  A reply without a question (a
+ * FORMERR or REFUSED to a query the server did not take) ends the query
+ * of its ID at once, rather than at its deadline.
+ */
 static void zt_conn_reply(struct zt_conn *c, const uint8_t *msg, size_t len)
 {
+	char why[sizeof(c->srv->name) + 64];
 	struct zt_query *q;
 	uint16_t id;
 	int ret;
@@ -310,12 +315,18 @@ static void zt_conn_reply(struct zt_conn *c, const uint8_t *msg, size_t len)
 		if (ret == -ENOMSG)
 			continue;	/* same ID, another question: not ours */
 		zt_conn_unlink(c, q);
-		if (ret == -E2BIG)
+		if (ret == -EPROTO) {
+			snprintf(why, sizeof(why),
+				 "server %s answered RCODE %u without the question",
+				 c->srv->name, zt_reply.rcode);
+			zt_resolve_fail(q, why);
+		} else if (ret == -E2BIG) {
 			zt_resolve_fail(q, "reply beyond ztdnsd's bounds");
-		else if (ret)
+		} else if (ret) {
 			zt_resolve_fail(q, "malformed reply");
-		else
+		} else {
 			zt_resolve_answer(q, msg, len, &zt_reply);
+		}
 		return;
 	}
 	zt_log(LOG_DEBUG, "server %s: reply with ID %u matches no query",

@@ -478,8 +478,23 @@ static void test_reply_basic(void)
 	rr_addr(&m, "@12", 60, "192.0.2.1");
 	check_int("parse_reply", "other class", parse_reply(&m, &q, &r),
 		  -ENOMSG);
-	hdr(&m, 1, QR, 0, 0, 0, 0);
+	/* A reply without a question answers the query of its ID. */
+	hdr(&m, 1, QR | ZT_DNS_RCODE_REFUSED, 0, 0, 0, 0);
 	check_int("parse_reply", "no question", parse_reply(&m, &q, &r),
+		  -EPROTO);
+	check_int("rcode", "no question", r.rcode, ZT_DNS_RCODE_REFUSED);
+	check_int("id", "no question", r.id, 1);
+	hdr(&m, 2, QR | ZT_DNS_RCODE_FORMERR, 0, 0, 0, 1);
+	rr_opt(&m, 1232, 0, 0);
+	seed("reply-formerr-no-question", m.b, m.len);
+	check_int("parse_reply", "FORMERR, no question, OPT",
+		  parse_reply(&m, &q, &r), -EPROTO);
+	check_int("rcode", "FORMERR, no question, OPT", r.rcode,
+		  ZT_DNS_RCODE_FORMERR);
+	check_int("parse_reply", "no question, cut",
+		  zt_dns_parse_reply(m.b, m.len - 1, &q.q, &r), -EBADMSG);
+	set16(&m, 2, ZT_DNS_RCODE_FORMERR);
+	check_int("parse_reply", "no question, QR 0", parse_reply(&m, &q, &r),
 		  -ENOMSG);
 	hdr(&m, 1, QR, 2, 0, 0, 0);
 	question(&m, "www.example.com", T_A);
