@@ -80,7 +80,10 @@ static void zt_query_reject(struct zt_query *q, int ret)
 	int len = -EINVAL;
 
 	zt.stats.dropped++;
-	if (ret == -ENOTSUP)
+	if (ret == -EPROTO)
+		len = zt_dns_error_reply(buf, sizeof(buf), &q->dq,
+					 ZT_DNS_RCODE_FORMERR);
+	else if (ret == -ENOTSUP)
 		len = zt_dns_error_reply(buf, sizeof(buf), &q->dq,
 					 ZT_DNS_RCODE_NOTIMP);
 	zt_client_send(q, buf, len > 0 ? len : 0);

@@ -374,8 +374,10 @@ int zt_dns_parse_query(const uint8_t *msg, size_t len, struct zt_dns_query *q)
 	q->flags = get16(msg + 2);
 	if (q->flags & ZT_DNS_QR)
 		return -EBADMSG;
-	if (q->flags & ZT_DNS_OPCODE || get16(msg + 4) != 1)
+	if (q->flags & ZT_DNS_OPCODE)
 		return -ENOTSUP;
+	if (get16(msg + 4) != 1)
+		return -EPROTO;
 	ret = zt_question_read(&m, &off, &q->q);
 	if (ret)
 		return ret;

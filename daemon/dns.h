@@ -105,11 +105,12 @@ struct zt_dns_reply {
  *
  * Accepts a standard query (QR 0, opcode 0) with exactly one question,
  * no answer or authority records, and at most one additional record,
- * an OPT.  Return: 0, -EBADMSG, or -ENOTSUP for a well-formed message
- * ztdnsd does not forward (another opcode, several questions); the
- * header is parsed even then, so that the caller can answer NOTIMP/FORMERR.
- * For another opcode or a question count other than one, @q->q is left
- * empty (name_len 0).
+ * an OPT.  Return: 0, -EBADMSG, -EPROTO for a standard query with a
+ * question count other than one (FORMERR), or -ENOTSUP for another
+ * message ztdnsd does not forward (another opcode, other records: NOTIMP);
+ * the header is parsed even then, so that the caller can answer.  For
+ * another opcode or a question count other than one, @q->q is left empty
+ * (name_len 0).
  */
 int zt_dns_parse_query(const uint8_t *msg, size_t len, struct zt_dns_query *q);
 

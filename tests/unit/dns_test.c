@@ -304,16 +304,20 @@ static void test_query(void)
 	check_int("flags", "NOTIFY", q.flags, OPCODE(4));
 	check_int("name_len", "NOTIFY", q.q.name_len, 0);
 
+	/* Not one question: FORMERR, not NOTIMP. */
 	hdr(&m, 8, RD, 0, 0, 0, 0);
 	check_int("parse_query", "qdcount 0",
-		  zt_dns_parse_query(m.b, m.len, &q), -ENOTSUP);
+		  zt_dns_parse_query(m.b, m.len, &q), -EPROTO);
 	check_int("id", "qdcount 0", q.id, 8);
 	hdr(&m, 9, RD, 2, 0, 0, 0);
 	question(&m, "a.example", T_A);
 	question(&m, "b.example", T_A);
 	check_int("parse_query", "qdcount 2",
-		  zt_dns_parse_query(m.b, m.len, &q), -ENOTSUP);
+		  zt_dns_parse_query(m.b, m.len, &q), -EPROTO);
 	check_int("name_len", "qdcount 2", q.q.name_len, 0);
+	hdr(&m, 10, OPCODE(2), 0, 0, 0, 0);
+	check_int("parse_query", "STATUS, qdcount 0",
+		  zt_dns_parse_query(m.b, m.len, &q), -ENOTSUP);
 
 	hdr(&m, 1, 0, 1, 0, 0, 0);
 	put8(&m, 10);
