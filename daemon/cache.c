@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The answer cache; cache.h says what it promises.  A hash table of
- * entries keyed by question and DO bit, its bucket array sized once for
- * max_entries, and a list of the entries from the most to the least
- * recently used, whose tail goes first when a bound is crossed.
+ * entries keyed by question and what else was asked upstream
+ * (zt_dns_asked()), its bucket array sized once for max_entries, and a
+ * list of the entries from the most to the least recently used, whose
+ * tail goes first when a bound is crossed.
  */
 
 #include <errno.h>
@@ -23,7 +24,7 @@ struct zt_cache_entry {
 	struct zt_lru lru;		/* first: see zt_lru_entry() */
 	struct zt_cache_entry *hnext;	/* in its bucket */
 	uint32_t hash;
-	uint8_t key[ZT_CACHE_KEY_MAX];	/* name, type, class, DO */
+	uint8_t key[ZT_CACHE_KEY_MAX];	/* name, type, class, asked */
 	size_t key_len;
 	uint64_t stored_ms;
 	uint64_t expires_ms;
@@ -64,10 +65,13 @@ static void zt_lru_add(struct zt_cache *c, struct zt_lru *l)
 	c->lru.next = l;
 }
 
-/* The key of a question, its name lowercased (as the parser gives it). */
-static void zt_key_make(struct zt_key *k, const struct zt_dns_question *q,
-			bool dnssec_ok)
+/*
+ * The key of a query: its question, the name lowercased (as the parser
+ * gives it), and what else went upstream.
+ */
+static void zt_key_make(struct zt_key *k, const struct zt_dns_query *dq)
 {
+	const struct zt_dns_question *q = &dq->q;
 	uint32_t h = 2166136261u;	/* FNV-1a */
 	size_t i;
 
@@ -80,7 +84,7 @@ static void zt_key_make(struct zt_key *k, const struct zt_dns_question *q,
 	k->bytes[i++] = q->qtype & 0xff;
 	k->bytes[i++] = q->qclass >> 8;
 	k->bytes[i++] = q->qclass & 0xff;
-	k->bytes[i++] = dnssec_ok;
+	k->bytes[i++] = (uint8_t)zt_dns_asked(dq);
 	k->len = i;
 	for (i = 0; i < k->len; i++)
 		h = (h ^ k->bytes[i]) * 16777619u;
@@ -156,15 +160,14 @@ void zt_cache_free(struct zt_cache *c)
  * A reply that is not to be kept (TTL 0, too big) also drops the one
  * stored for its key: it is the newer word on the question.
  */
-int zt_cache_put(struct zt_cache *c, const struct zt_dns_question *q,
-		 bool dnssec_ok, const uint8_t *msg, size_t len, uint32_t ttl,
-		 uint64_t now_ms)
+int zt_cache_put(struct zt_cache *c, const struct zt_dns_query *q,
+		 const uint8_t *msg, size_t len, uint32_t ttl, uint64_t now_ms)
 {
 	struct zt_cache_entry *e;
 	struct zt_key k;
 	uint8_t *copy;
 
-	zt_key_make(&k, q, dnssec_ok);
+	zt_key_make(&k, q);
 	e = zt_find(c, &k);
 	if (!ttl || !len || len > ZT_DNS_MSG_MAX || len > c->max_bytes) {
 		if (e)
@@ -204,14 +207,14 @@ int zt_cache_put(struct zt_cache *c, const struct zt_dns_question *q,
 	return 0;
 }
 
-int zt_cache_get(struct zt_cache *c, const struct zt_dns_question *q,
-		 bool dnssec_ok, uint8_t *out, size_t size, uint64_t now_ms)
+int zt_cache_get(struct zt_cache *c, const struct zt_dns_query *q,
+		 uint8_t *out, size_t size, uint64_t now_ms)
 {
 	struct zt_cache_entry *e;
 	struct zt_key k;
 	uint64_t age;
 
-	zt_key_make(&k, q, dnssec_ok);
+	zt_key_make(&k, q);
 	e = zt_find(c, &k);
 	if (!e)
 		return -ENOENT;

@@ -24,21 +24,25 @@ struct zt_cache *zt_cache_new(size_t max_entries);
 void zt_cache_free(struct zt_cache *c);
 
 /*
- * Store (or replace) the reply to @q (with the DO bit @dnssec_ok) for @ttl
- * seconds from @now_ms.  A @ttl of 0 stores nothing.  Return: 0, or
- * -ENOMEM (the cache is then unchanged).
+ * Replies are keyed by what was asked upstream: the question of the
+ * client's query @q and what zt_dns_asked() says of it (RD, DO; not CD).
  */
-int zt_cache_put(struct zt_cache *c, const struct zt_dns_question *q,
-		 bool dnssec_ok, const uint8_t *msg, size_t len, uint32_t ttl,
-		 uint64_t now_ms);
+
+/*
+ * Store (or replace) the reply to @q for @ttl seconds from @now_ms.  A
+ * @ttl of 0 stores nothing.  Return: 0, or -ENOMEM (the cache is then
+ * unchanged).
+ */
+int zt_cache_put(struct zt_cache *c, const struct zt_dns_query *q,
+		 const uint8_t *msg, size_t len, uint32_t ttl, uint64_t now_ms);
 
 /*
  * Copy the live reply to @q into @out with its TTLs lowered by the whole
  * seconds it spent in the cache (zt_dns_age()).  An expired reply is
  * dropped.  Return: its length, -ENOENT, or -ENOSPC.
  */
-int zt_cache_get(struct zt_cache *c, const struct zt_dns_question *q,
-		 bool dnssec_ok, uint8_t *out, size_t size, uint64_t now_ms);
+int zt_cache_get(struct zt_cache *c, const struct zt_dns_query *q,
+		 uint8_t *out, size_t size, uint64_t now_ms);
 
 size_t zt_cache_count(const struct zt_cache *c);
 size_t zt_cache_bytes(const struct zt_cache *c);

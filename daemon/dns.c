@@ -402,10 +402,17 @@ int zt_dns_parse_query(const uint8_t *msg, size_t len, struct zt_dns_query *q)
 	return off == len ? ret : -EBADMSG;
 }
 
+unsigned int zt_dns_asked(const struct zt_dns_query *q)
+{
+	return (q->flags & ZT_DNS_RD ? ZT_DNS_ASK_RD : 0) |
+	       (q->dnssec_ok ? ZT_DNS_ASK_DO : 0);
+}
+
 int zt_dns_build_query(uint8_t *out, size_t size, const struct zt_dns_query *q,
 		       uint16_t id, unsigned int pad)
 {
 	size_t n = ZT_DNS_HDR_LEN + q->q.name_len + 4 + ZT_DNS_OPT_LEN;
+	unsigned int asked = zt_dns_asked(q);
 	size_t padlen = 0;
 	uint8_t *p;
 
@@ -419,11 +426,12 @@ int zt_dns_build_query(uint8_t *out, size_t size, const struct zt_dns_query *q,
 		return -ENOSPC;
 	memset(out, 0, ZT_DNS_HDR_LEN);
 	put16(out, id);
-	put16(out + 2, q->flags & (ZT_DNS_RD | ZT_DNS_CD));
+	put16(out + 2, asked & ZT_DNS_ASK_RD ? ZT_DNS_RD : 0);
 	put16(out + 4, 1);
 	put16(out + 10, 1);
 	p = zt_put_question(out + ZT_DNS_HDR_LEN, &q->q);
-	p = zt_put_opt(p, q->dnssec_ok, 0, pad ? (uint16_t)(4 + padlen) : 0);
+	p = zt_put_opt(p, asked & ZT_DNS_ASK_DO, 0,
+		       pad ? (uint16_t)(4 + padlen) : 0);
 	if (pad) {
 		put16(p, ZT_DNS_OPT_PADDING);
 		put16(p + 2, (uint16_t)padlen);

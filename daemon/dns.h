@@ -114,10 +114,24 @@ struct zt_dns_reply {
  */
 int zt_dns_parse_query(const uint8_t *msg, size_t len, struct zt_dns_query *q);
 
+#define ZT_DNS_ASK_RD		0x01
+#define ZT_DNS_ASK_DO		0x02
+
+/**
+ * zt_dns_asked() - what the query sent upstream for @q asks besides its
+ * question
+ *
+ * ZT_DNS_ASK_RD if the client set RD, ZT_DNS_ASK_DO if it set DO.  Never
+ * CD: the protective server's DNSSEC verdict is final, and a local process
+ * must not get what it refused as bogus.  The cache keys on this, so that
+ * a reply serves only queries that would have asked the same.
+ */
+unsigned int zt_dns_asked(const struct zt_dns_query *q);
+
 /**
  * zt_dns_build_query() - the query ztdnsd sends upstream for @q
  * @out, @size: where it goes
- * @q: the client's query; its question, RD and CD flags and DO bit are kept
+ * @q: the client's query; its question and what zt_dns_asked() says go
  * @id: the upstream ID
  * @pad: pad the message with an EDNS(0) padding option (RFC 7830) to a
  *	 multiple of this many bytes; 0 for none

@@ -96,8 +96,7 @@ static void zt_answer(struct zt_query *q, const uint8_t *msg, size_t len,
 	/* Cache what is final: answers, NXDOMAIN, NODATA. */
 	if (store && !r->truncated && (r->rcode == ZT_DNS_RCODE_NOERROR ||
 				       r->rcode == ZT_DNS_RCODE_NXDOMAIN))
-		zt_cache_put(zt.cache, &q->dq.q, q->dq.dnssec_ok, msg, len, ttl,
-			     zt_now_ms());
+		zt_cache_put(zt.cache, &q->dq, msg, len, ttl, zt_now_ms());
 	out = zt_dns_client_reply(zt_out, sizeof(zt_out), msg, len, &q->dq,
 				  zt_limit(q));
 	if (out < 0) {
@@ -116,8 +115,7 @@ void zt_resolve(struct zt_query *q)
 	zt.stats.queries++;
 	q->start_ms = now;
 	q->deadline_ms = now + ZT_QUERY_DEADLINE_MS;
-	len = zt_cache_get(zt.cache, &q->dq.q, q->dq.dnssec_ok, zt_hit,
-			   sizeof(zt_hit), now);
+	len = zt_cache_get(zt.cache, &q->dq, zt_hit, sizeof(zt_hit), now);
 	if (len > 0 && !zt_dns_parse_reply(zt_hit, len, &q->dq.q,
 					   &zt_cached)) {
 		zt.stats.cache_hits++;

@@ -91,16 +91,26 @@ static long long a_ttl(const uint8_t *b)
 	       b[at + 3];
 }
 
+/* The query of @m (RD set), with the DO bit @dnssec_ok. */
+static const struct zt_dns_query *query(const struct msg *m, bool dnssec_ok)
+{
+	static struct zt_dns_query q;
+
+	q = m->q;
+	q.dnssec_ok = dnssec_ok;
+	return &q;
+}
+
 static int get(struct zt_cache *c, const struct msg *m, bool dnssec_ok,
 	       uint8_t *out, uint64_t now)
 {
-	return zt_cache_get(c, &m->q.q, dnssec_ok, out, 8192, now);
+	return zt_cache_get(c, query(m, dnssec_ok), out, 8192, now);
 }
 
 static int put_reply(struct zt_cache *c, const struct msg *m, bool dnssec_ok,
 		     uint32_t ttl, uint64_t now)
 {
-	return zt_cache_put(c, &m->q.q, dnssec_ok, m->b, m->len, ttl, now);
+	return zt_cache_put(c, query(m, dnssec_ok), m->b, m->len, ttl, now);
 }
 
 static void test_round_trip(void)
@@ -125,7 +135,7 @@ static void test_round_trip(void)
 	check_int("get", "last ms", get(c, &m, false, out, 300999), 100);
 	check_int("A TTL", "last ms", a_ttl(out), 1);
 	check_int("get", "too small",
-		  zt_cache_get(c, &m.q.q, false, out, 99, 1000), -ENOSPC);
+		  zt_cache_get(c, &m.q, out, 99, 1000), -ENOSPC);
 	check_int("count", "too small", (long long)zt_cache_count(c), 1);
 	check_int("get", "expired", get(c, &m, false, out, 301000), -ENOENT);
 	check_int("count", "expired", (long long)zt_cache_count(c), 0);
@@ -169,7 +179,7 @@ static void test_key(void)
 	static struct msg lower, upper, aaaa;
 	static uint8_t out[8192];
 	struct zt_cache *c = zt_cache_new(8);
-	struct zt_dns_question q;
+	struct zt_dns_query q;
 
 	reply(&lower, "www", T_A, 60, 100);
 	reply(&upper, "WwW", T_A, 60, 120);
@@ -181,13 +191,30 @@ static void test_key(void)
 	check_int("get", "AAAA", get(c, &aaaa, false, out, 0), 140);
 	check_int("get", "A", get(c, &lower, false, out, 0), 100);
 	/* A question not from the parser still meets its key. */
-	q = lower.q.q;
-	q.name[1] = 'W';
+	q = lower.q;
+	q.q.name[1] = 'W';
 	check_int("get", "upper by hand",
-		  zt_cache_get(c, &q, false, out, sizeof(out), 0), 100);
-	q.qclass = 3;
+		  zt_cache_get(c, &q, out, sizeof(out), 0), 100);
+	q.q.qclass = 3;
 	check_int("get", "other class",
-		  zt_cache_get(c, &q, false, out, sizeof(out), 0), -ENOENT);
+		  zt_cache_get(c, &q, out, sizeof(out), 0), -ENOENT);
+
+	/*
+	 * The key is what went upstream: CD never does, so a query with CD
+	 * meets the reply to one without; RD does, so one without RD,
+	 * asked upstream without, does not.
+	 */
+	q = lower.q;
+	q.flags |= 0x0010;
+	check_int("get", "CD", zt_cache_get(c, &q, out, sizeof(out), 0), 100);
+	q.flags = 0;
+	check_int("get", "no RD", zt_cache_get(c, &q, out, sizeof(out), 0),
+		  -ENOENT);
+	check_int("put", "no RD", zt_cache_put(c, &q, upper.b, upper.len, 60,
+		  0), 0);
+	check_int("get", "no RD", zt_cache_get(c, &q, out, sizeof(out), 0),
+		  120);
+	check_int("get", "RD kept", get(c, &lower, false, out, 0), 100);
 	zt_cache_free(c);
 }
 

@@ -983,7 +983,7 @@ static void test_build_query(void)
 	static const char *const names[] = { "", "a", "www.example.com",
 		"a-long-label-to-make-the-name-cross-a-block.example.org",
 	};
-	static uint8_t out[ZT_DNS_MSG_MAX];
+	static uint8_t out[ZT_DNS_MSG_MAX], out2[ZT_DNS_MSG_MAX];
 	static struct msg m;
 	struct zt_dns_query q, back;
 	unsigned int i, pad, want;
@@ -1015,7 +1015,8 @@ static void test_build_query(void)
 			check_int("parse own query", in,
 				  zt_dns_parse_query(out, (size_t)n, &back), 0);
 			check_int("id", in, back.id, 0x5151);
-			check_int("flags", in, back.flags, RD | CD);
+			/* CD never: the server's verdict is final. */
+			check_int("flags", in, back.flags, RD);
 			check_int("edns", in, back.edns, 1);
 			check_int("dnssec_ok", in, back.dnssec_ok, i & 1);
 			check_int("udp_size", in, back.udp_size,
@@ -1045,6 +1046,27 @@ static void test_build_query(void)
 						     pad), -ENOSPC);
 		}
 	}
+
+	/*
+	 * What goes upstream, and what the cache keys on: RD and DO as the
+	 * client set them, never CD, so CD=1 asks what CD=0 asks.
+	 */
+	query(&q, "www.example.com", T_A);
+	check_int("asked", "RD", zt_dns_asked(&q), ZT_DNS_ASK_RD);
+	q.flags = RD | CD;
+	back = q;
+	back.flags = RD;
+	check_int("asked", "RD CD", zt_dns_asked(&q), ZT_DNS_ASK_RD);
+	n = zt_dns_build_query(out, sizeof(out), &q, 1, 0);
+	check_int("build_query", "RD CD", n, 12 + 17 + 4 + 11);
+	check_int("same query", "CD 1 and 0", n == zt_dns_build_query(out2,
+		  sizeof(out2), &back, 1, 0) && !memcmp(out, out2, 44), 1);
+	q.flags = CD;
+	q.dnssec_ok = true;
+	check_int("asked", "CD DO", zt_dns_asked(&q), ZT_DNS_ASK_DO);
+	n = zt_dns_build_query(out, sizeof(out), &q, 1, 0);
+	check_int("flags", "CD DO", out[2] << 8 | out[3], 0);
+	check_int("DO", "CD DO", out[n - 4] << 8 | out[n - 3], DO);
 }
 
 /* An upstream reply to "www.example.com A" with the OPT where asked. */
