@@ -39,9 +39,14 @@ static const struct zt_range zt_special4[] = {
 	{ { 240 }, 4, "reserved" },
 };
 
+/* :: and ::1 lie inside ::/96, so they come first. */
 static const struct zt_range zt_special6[] = {
 	{ { 0 }, 128, "unspecified" },
 	{ { [15] = 1 }, 128, "loopback" },
+	{ { 0 }, 96, "ipv4-compatible" },	/* deprecated, RFC 4291 */
+	{ { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48, "nat64-local" },
+	{ { 0x01 }, 64, "discard" },		/* 100::/64, RFC 6666 */
+	{ { 0x20, 0x02 }, 16, "6to4" },		/* deprecated, RFC 7526 */
 	{ { 0xfe, 0x80 }, 10, "link-local" },
 	{ { 0xfe, 0xc0 }, 10, "site-local" },
 	{ { 0xfc }, 7, "unique-local" },

@@ -23,9 +23,11 @@ struct zt_subnet {
  * "link-local", "multicast", "unspecified", "shared" (100.64.0.0/10),
  * "unique-local" (fc00::/7), "site-local" (fec0::/10), "reserved"
  * (240.0.0.0/4), "broadcast" (255.255.255.255), "ietf-protocol"
- * (192.0.0.0/24), "benchmarking" (198.18.0.0/15)), or NULL for an address
- * that may be learned.  An IPv4-mapped (::ffff:0:0/96) or NAT64
- * (64:ff9b::/96) address has the name of the IPv4 address it embeds.
+ * (192.0.0.0/24), "benchmarking" (198.18.0.0/15), "ipv4-compatible"
+ * (::/96), "nat64-local" (64:ff9b:1::/48), "discard" (100::/64), "6to4"
+ * (2002::/16)), or NULL for an address that may be learned.  An
+ * IPv4-mapped (::ffff:0:0/96) or NAT64 (64:ff9b::/96) address has the
+ * name of the IPv4 address it embeds.
  */
 const char *zt_addr_special(const struct zt_addr *a);
 
