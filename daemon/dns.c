@@ -599,60 +599,246 @@ int zt_dns_parse_reply(const uint8_t *msg, size_t len,
 }
 
 /*
+ * A reply being shaped for a client.  Leaving out a record moves what
+ * follows it back, and writing out the labels a pointer led to (when they
+ * were left out) moves it forth: each such edit is kept, in the order of
+ * the old bytes, so that the pointers after it move with their targets.
+ */
+struct zt_edit {
+	uint16_t from, to;		/* the old bytes [from, to) */
+	int32_t shift;			/* new offset - old, from @to on */
+};
+
+struct zt_shape {
+	struct zt_msg m;
+	uint8_t *out;
+	size_t size, n;
+	struct zt_edit edits[ZT_DNS_MAX_EDITS];
+	unsigned int nedits;
+};
+
+static int zt_shape_put(struct zt_shape *s, const uint8_t *p, size_t n)
+{
+	if (s->size - s->n < n)
+		return -ENOSPC;
+	memcpy(s->out + s->n, p, n);
+	s->n += n;
+	return 0;
+}
+
+/* The old bytes [@from, @to) were left out, or rewritten up to s->n. */
+static int zt_shape_edit(struct zt_shape *s, size_t from, size_t to)
+{
+	struct zt_edit *e;
+
+	if (s->nedits == ZT_DNS_MAX_EDITS)
+		return -E2BIG;
+	e = &s->edits[s->nedits++];
+	e->from = (uint16_t)from;
+	e->to = (uint16_t)to;
+	e->shift = (int32_t)s->n - (int32_t)to;
+	return 0;
+}
+
+/* Where the label at old offset @off is now, or -1 if it was left out. */
+static long zt_shape_where(const struct zt_shape *s, size_t off)
+{
+	unsigned int lo = 0, hi = s->nedits, mid;
+	const struct zt_edit *e;
+
+	/* The last edit starting at or before @off. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (s->edits[mid].from <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return (long)off;
+	e = &s->edits[lo - 1];
+	if (off < e->to)
+		return -1;
+	return (long)off + e->shift;
+}
+
+/*
+ * Copy the name at old offset *@off and move *@off past it: its own labels
+ * as they are, then its pointer to where the target is now, or, when that
+ * was left out (or lies beyond what a pointer reaches), the labels it led
+ * to.  The message was checked, names included.
+ */
+static int zt_shape_name(struct zt_shape *s, size_t *off)
+{
+	const uint8_t *b = s->m.b;
+	size_t start = *off, pos = start, t;
+	uint8_t ptr[2];
+	long where;
+	int ret;
+
+	while (b[pos] && b[pos] < 0xc0)
+		pos += 1u + b[pos];
+	if (!b[pos]) {
+		*off = pos + 1;
+		return zt_shape_put(s, b + start, pos + 1 - start);
+	}
+	*off = pos + 2;
+	ret = zt_shape_put(s, b + start, pos - start);
+	if (ret)
+		return ret;
+	t = (b[pos] & 0x3f) << 8 | b[pos + 1];
+	where = zt_shape_where(s, t);
+	if (where >= 0 && where < 0x4000) {
+		ptr[0] = (uint8_t)(0xc0 | where >> 8);
+		ptr[1] = where & 0xff;
+		return zt_shape_put(s, ptr, 2);
+	}
+	while (b[t]) {
+		if (b[t] >= 0xc0) {
+			t = (b[t] & 0x3f) << 8 | b[t + 1];
+			continue;
+		}
+		ret = zt_shape_put(s, b + t, 1u + b[t]);
+		if (ret)
+			return ret;
+		t += 1u + b[t];
+	}
+	ret = zt_shape_put(s, b + t, 1);
+	return ret ? ret : zt_shape_edit(s, pos, pos + 2);
+}
+
+/* Copy a record's TYPE to RDATA, the names in its RDATA as names. */
+static int zt_shape_rr(struct zt_shape *s, const struct zt_rr *rr)
+{
+	const struct zt_rdata_names *f = zt_rdata_names_of(rr->type);
+	const uint8_t *b = s->m.b;
+	size_t p = rr->rdata, end = rr->rdata + rr->rdlen, at, n = 0;
+	unsigned int i;
+	int ret;
+
+	ret = zt_shape_put(s, b + p - 10, 10);
+	if (ret)
+		return ret;
+	at = s->n;
+	if (f) {
+		n = f->skip;
+		for (i = 0; i < f->strings; i++)
+			n += 1u + b[p + n];
+	}
+	ret = zt_shape_put(s, b + p, n);
+	p += n;
+	for (i = 0; f && !ret && i < f->names; i++)
+		ret = zt_shape_name(s, &p);
+	if (!ret)
+		ret = zt_shape_put(s, b + p, end - p);
+	if (ret)
+		return ret;
+	if (s->n - at > UINT16_MAX)
+		return -ENOSPC;
+	put16(s->out + at - 2, (uint16_t)(s->n - at));
+	return 0;
+}
+
+/* Whether @rr is an address record the client may not see. */
+static bool zt_hidden(const struct zt_rr *rr, const uint8_t *msg,
+		      bool (*hide)(const struct zt_addr *a, void *arg),
+		      void *arg)
+{
+	struct zt_addr a;
+	int family;
+
+	if (!hide || rr->class != ZT_DNS_CLASS_IN)
+		return false;
+	if (rr->type == ZT_DNS_TYPE_A)
+		family = AF_INET;
+	else if (rr->type == ZT_DNS_TYPE_AAAA)
+		family = AF_INET6;
+	else
+		return false;
+	return zt_addr_set(&a, family, msg + rr->rdata, rr->rdlen) ||
+	       hide(&a, arg);
+}
+
+/*
  * The upstream OPT record is left out with every record after it: the
  * compression pointers of those may lead into or past it, and additional
  * records are optional anyway.  Servers put their OPT last (but for a
- * TSIG), so in practice nothing else is lost.
+ * TSIG), so in practice nothing else is lost.  The records before it are
+ * copied one by one, but those @hide refuses (struct zt_shape).
  */
 int zt_dns_client_reply(uint8_t *out, size_t size, const uint8_t *msg,
-			size_t len, const struct zt_dns_query *q, size_t limit)
+			size_t len, const struct zt_dns_query *q, size_t limit,
+			bool (*hide)(const struct zt_addr *a, void *arg),
+			void *arg)
 {
-	size_t off, qend, cut = 0, opt = q->edns ? ZT_DNS_OPT_LEN : 0, n;
-	unsigned int i, an_ns, nrr, ar;
-	bool tc = false;
-	struct zt_msg m;
+	size_t off, start, qend, opt = q->edns ? ZT_DNS_OPT_LEN : 0, n;
+	unsigned int i, an, ns, nrr, ncut, count[3];
+	struct zt_shape s;
 	struct zt_rr rr;
 	uint16_t flags;
+	int ret = 0;
 
-	if (zt_msg_init(&m, msg, len) || zt_skip_questions(&m, &off))
+	if (zt_msg_init(&s.m, msg, len) || zt_skip_questions(&s.m, &off))
 		return -EBADMSG;
 	qend = off;
-	an_ns = get16(msg + 6) + get16(msg + 8);
+	count[0] = an = get16(msg + 6);
+	count[1] = ns = get16(msg + 8);
+	count[2] = get16(msg + 10);
 	nrr = zt_nrecords(msg);
-	ar = nrr - an_ns;
+	ncut = nrr;
 	for (i = 0; i < nrr; i++) {
-		size_t start = off;
-
-		if (zt_rr_read(&m, &off, &rr))
+		if (zt_rr_read(&s.m, &off, &rr))
 			return -EBADMSG;
-		if (!cut && i >= an_ns && rr.type == ZT_DNS_TYPE_OPT) {
-			cut = start;
-			ar = i - an_ns;
+		if (ncut == nrr && i >= an + ns && rr.type == ZT_DNS_TYPE_OPT) {
+			ncut = i;
+			count[2] = i - an - ns;
 		}
 	}
 	if (off != len)
 		return -EBADMSG;
-	if (!cut)
-		cut = len;
-	flags = (get16(msg + 2) & ~ZT_DNS_RD) | (q->flags & ZT_DNS_RD);
-	if (cut + opt > limit) {
-		tc = true;
-		cut = qend;
-		flags |= ZT_DNS_TC;
-		ar = 0;
+
+	s.out = out;
+	s.size = size;
+	s.n = 0;
+	s.nedits = 0;
+	ret = zt_shape_put(&s, msg, qend);
+	off = qend;
+	for (i = 0; !ret && i < ncut; i++) {
+		start = off;
+		zt_rr_read(&s.m, &off, &rr);
+		if (zt_hidden(&rr, msg, hide, arg)) {
+			count[i < an ? 0 : i < an + ns ? 1 : 2]--;
+			ret = zt_shape_edit(&s, start, off);
+			continue;
+		}
+		ret = zt_shape_name(&s, &start);
+		if (!ret)
+			ret = zt_shape_rr(&s, &rr);
 	}
-	n = cut + opt;
-	if (n > size)
+
+	flags = (get16(msg + 2) & ~ZT_DNS_RD) | (q->flags & ZT_DNS_RD);
+	if ((ret == -ENOSPC && size >= limit) || (!ret && s.n + opt > limit)) {
+		/* Too long for the client: header and question, TC. */
+		flags |= ZT_DNS_TC;
+		memset(count, 0, sizeof(count));
+		n = qend;
+		if (n <= size)
+			memcpy(out, msg, n);
+	} else if (ret) {
+		return ret;
+	} else {
+		n = s.n;
+	}
+	if (n + opt > size)
 		return -ENOSPC;
-	memcpy(out, msg, cut);
 	put16(out, q->id);
 	put16(out + 2, flags);
-	if (tc)
-		memset(out + 6, 0, 4);
-	put16(out + 10, (uint16_t)(ar + !!opt));
+	put16(out + 6, (uint16_t)count[0]);
+	put16(out + 8, (uint16_t)count[1]);
+	put16(out + 10, (uint16_t)(count[2] + !!opt));
 	if (opt)
-		zt_put_opt(out + cut, q->dnssec_ok, 0, 0);
-	return (int)n;
+		zt_put_opt(out + n, q->dnssec_ok, 0, 0);
+	return (int)(n + opt);
 }
 
 int zt_dns_error_reply(uint8_t *out, size_t size, const struct zt_dns_query *q,

@@ -35,6 +35,7 @@
 #define ZT_DNS_MAX_PTRS		16	/* compression pointers per name */
 #define ZT_DNS_MAX_CNAMES	16	/* CNAME links followed */
 #define ZT_DNS_MAX_ADDRS	256	/* addresses taken from one reply */
+#define ZT_DNS_MAX_EDITS	512	/* to shape one reply for a client */
 #define ZT_DNS_UDP_PLAIN	512	/* a UDP reply without EDNS(0) */
 #define ZT_DNS_EDNS_SIZE	1232	/* the UDP size ztdnsd advertises */
 #define ZT_DNS_PAD_QUERY	128	/* RFC 8467 block length, queries */
@@ -170,16 +171,25 @@ int zt_dns_parse_reply(const uint8_t *msg, size_t len,
  * @q: the client's query
  * @limit: the largest reply the client can take (UDP: its udp_size, at
  *	   least 512; TCP: 65535)
+ * @hide: whether the client may not see an address (of an A or AAAA
+ *	  record of class IN, in any section); NULL to hide none
+ * @arg: passed to @hide
  *
  * Copies the reply with the client's ID and its RD flag, and without the
  * upstream OPT record (and so without its padding) and the additional
  * records after it, whose compression pointers may lead into it; when the
- * client sent EDNS(0), a plain OPT record of ours ends the message.  A
- * reply longer than @limit becomes a header-and-question reply with TC set.
- * Return: its length, or -EBADMSG or -ENOSPC.
+ * client sent EDNS(0), a plain OPT record of ours ends the message.  The
+ * records @hide refuses are left out, the section counts and compression
+ * pointers after them set right; leaving out a record, and writing out
+ * the labels of a pointer that led into one, is an edit, of which there
+ * are at most ZT_DNS_MAX_EDITS.  A reply still longer than @limit becomes
+ * a header-and-question reply with TC set.
+ * Return: its length, or -EBADMSG, -ENOSPC, or -E2BIG for too many edits.
  */
 int zt_dns_client_reply(uint8_t *out, size_t size, const uint8_t *msg,
-			size_t len, const struct zt_dns_query *q, size_t limit);
+			size_t len, const struct zt_dns_query *q, size_t limit,
+			bool (*hide)(const struct zt_addr *a, void *arg),
+			void *arg);
 
 /**
  * zt_dns_error_reply() - a reply with no records and @rcode for @q

@@ -118,3 +118,11 @@ bool zt_subnet_covers(const struct zt_subnet *s, size_t n,
 			return true;
 	return false;
 }
+
+const char *zt_rebind_refused(const struct zt_subnet *s, size_t n,
+			      const struct zt_addr *a)
+{
+	const char *special = zt_addr_special(a);
+
+	return special && !zt_subnet_covers(s, n, a) ? special : NULL;
+}

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Anti-rebinding: which answer addresses ztdnsd may hand to the kernel.
- * A public resolver's answer must not open the way to the host itself, its
- * LAN or multicast (DNS rebinding); such addresses are learned only when an
- * allowed subnet of the configuration already covers them.
+ * Anti-rebinding: which answer addresses ztdnsd may hand to the kernel and
+ * to the client.  A public resolver's answer must not open the way to the
+ * host itself, its LAN or multicast (DNS rebinding): such addresses are
+ * neither learned nor shown to the client, unless an allowed subnet of the
+ * configuration covers them (as unbound's private-address removes them
+ * from answers).  Loopback is among them although the kernel always lets
+ * it through: only keeping it from the client protects local services.
  */
 #ifndef ZTDNS_REBIND_H
 #define ZTDNS_REBIND_H
@@ -34,5 +37,13 @@ const char *zt_addr_special(const struct zt_addr *a);
 /* Whether one of the @n subnets contains @a. */
 bool zt_subnet_covers(const struct zt_subnet *s, size_t n,
 		      const struct zt_addr *a);
+
+/*
+ * Whether an answer's address @a is kept from the kernel and the client:
+ * the name of its special range when none of the @n subnets covers it,
+ * else NULL.
+ */
+const char *zt_rebind_refused(const struct zt_subnet *s, size_t n,
+			      const struct zt_addr *a);
 
 #endif /* ZTDNS_REBIND_H */

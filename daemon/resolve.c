@@ -8,8 +8,9 @@
  * client sees the answer; so the client's next connect() to them passes,
  * and nothing it was not told about does.  An answer whose addresses the
  * kernel refuses becomes SERVFAIL.  Addresses in special-use ranges
- * (rebind.h) are not learned unless an allowed subnet covers them.  A
- * cache hit renews the entries with the TTLs left.
+ * (rebind.h) are neither learned nor left in the client's answer unless
+ * an allowed subnet covers them.  A cache hit renews the entries with the
+ * TTLs left.
  */
 
 #include <errno.h>
@@ -42,14 +43,13 @@ static int zt_learn(struct zt_query *q, struct zt_dns_reply *r)
 	int ret;
 
 	for (i = 0; i < r->naddrs; i++) {
-		special = zt_addr_special(&r->addrs[i].addr);
-		if (special && !zt_subnet_covers(zt.cfg.subnets,
-						 zt.cfg.nsubnets,
-						 &r->addrs[i].addr)) {
+		special = zt_rebind_refused(zt.cfg.subnets, zt.cfg.nsubnets,
+					    &r->addrs[i].addr);
+		if (special) {
 			zt.stats.rebind_skipped++;
 			if (zt_log_ratelimit())
 				zt_log(LOG_NOTICE,
-				       "not learning %s for %s: %s address outside the allowed subnets",
+				       "neither learning nor answering %s for %s: %s address outside the allowed subnets",
 				       zt_format_addr(addr, sizeof(addr),
 						      &r->addrs[i].addr, 0),
 				       zt_dns_question_str(name, sizeof(name),
@@ -71,6 +71,13 @@ static int zt_learn(struct zt_query *q, struct zt_dns_reply *r)
 			       err);
 	}
 	return ret;
+}
+
+/* The client sees no address of the ranges zt_learn() refuses. */
+static bool zt_hide(const struct zt_addr *a, void *arg)
+{
+	(void)arg;
+	return zt_rebind_refused(zt.cfg.subnets, zt.cfg.nsubnets, a);
 }
 
 static size_t zt_limit(const struct zt_query *q)
@@ -98,7 +105,7 @@ static void zt_answer(struct zt_query *q, const uint8_t *msg, size_t len,
 				       r->rcode == ZT_DNS_RCODE_NXDOMAIN))
 		zt_cache_put(zt.cache, &q->dq, msg, len, ttl, zt_now_ms());
 	out = zt_dns_client_reply(zt_out, sizeof(zt_out), msg, len, &q->dq,
-				  zt_limit(q));
+				  zt_limit(q), zt_hide, NULL);
 	if (out < 0) {
 		zt_resolve_fail(q, "cannot shape the reply for the client");
 		return;

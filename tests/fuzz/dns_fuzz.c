@@ -4,7 +4,8 @@
  * an upstream reply, to a fixed question and to the one in its own
  * question section.  Besides the sanitizers it checks what dns.h promises
  * about outputs: a query built upstream parses back, and a reply that
- * parsed still parses after zt_dns_client_reply() and zt_dns_age().
+ * parsed still parses after zt_dns_client_reply() (with or without
+ * addresses to hide, none of which is left) and zt_dns_age().
  */
 
 #include <errno.h>
@@ -41,15 +42,43 @@ static bool own_question(const uint8_t *data, size_t size,
 	return true;
 }
 
-static void client_reply(const uint8_t *data, size_t size,
-			 const struct zt_dns_query *q, size_t limit)
+/* Some addresses to hide: 10/8, 127/8, and IPv6 ones starting with 0. */
+static bool hide(const struct zt_addr *a, void *arg)
 {
-	int n = zt_dns_client_reply(out, sizeof(out), data, size, q, limit);
+	(void)arg;
+	if (a->family == AF_INET)
+		return a->bytes[0] == 10 || a->bytes[0] == 127;
+	return a->bytes[0] == 0;
+}
 
+static void client_reply(const uint8_t *data, size_t size,
+			 const struct zt_dns_query *q, size_t limit,
+			 bool hiding)
+{
+	const struct zt_dns_addr *a;
+	unsigned int i, j;
+	int n;
+
+	n = zt_dns_client_reply(out, sizeof(out), data, size, q, limit,
+				hiding ? hide : NULL, NULL);
+	CHECK(n > 0 || n == -E2BIG);
 	if (n < 0)
 		return;
 	CHECK(zt_dns_parse_reply(out, (size_t)n, &q->q, &r2) == 0);
 	CHECK(r2.naddrs <= r.naddrs);
+	/* Unless truncated, the addresses are those not hidden, unchanged. */
+	if ((data[2] | out[2]) & 0x02)
+		return;
+	for (i = 0, j = 0; i < r.naddrs; i++) {
+		a = &r.addrs[i];
+		if (hiding && hide(&a->addr, NULL))
+			continue;
+		CHECK(j < r2.naddrs && r2.addrs[j].ttl == a->ttl &&
+		      r2.addrs[j].addr.family == a->addr.family &&
+		      !memcmp(r2.addrs[j].addr.bytes, a->addr.bytes, 16));
+		j++;
+	}
+	CHECK(j == r2.naddrs);
 }
 
 static void reply(const uint8_t *data, size_t size,
@@ -76,8 +105,10 @@ static void reply(const uint8_t *data, size_t size,
 	for (i = 0; i < r.naddrs; i++)
 		CHECK(r.addrs[i].addr.family == AF_INET ||
 		      r.addrs[i].addr.family == AF_INET6);
-	client_reply(data, size, &q, ZT_DNS_UDP_PLAIN);
-	client_reply(data, size, &q, ZT_DNS_MSG_MAX);
+	client_reply(data, size, &q, ZT_DNS_UDP_PLAIN, false);
+	client_reply(data, size, &q, ZT_DNS_MSG_MAX, false);
+	client_reply(data, size, &q, ZT_DNS_UDP_PLAIN, true);
+	client_reply(data, size, &q, ZT_DNS_MSG_MAX, true);
 	memcpy(copy, data, size);
 	CHECK(zt_dns_age(copy, size, knobs) == 0);
 	CHECK(zt_dns_parse_reply(copy, size, &q.q, &r2) == 0);

@@ -1105,7 +1105,8 @@ static void test_client_reply(void)
 	check_int("upstream", "OPT last", parse_reply(&m, &q, &r), 0);
 	check_int("naddrs", "OPT last", r.naddrs, 1);
 
-	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q, 512);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q, 512, NULL,
+				NULL);
 	check_int("client_reply", "no EDNS", n, (int)(m.len - opt_len));
 	check_bytes("id", "no EDNS", out, (const uint8_t *)"\xab\xcd", 2);
 	check_int("flags", "no EDNS", out[2] << 8 | out[3], QR | RA);
@@ -1116,7 +1117,8 @@ static void test_client_reply(void)
 		  zt_dns_parse_reply(out, (size_t)n, &q.q, &r), 0);
 	check_int("naddrs", "no EDNS", r.naddrs, 1);
 
-	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &edns, 1232);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &edns, 1232,
+				NULL, NULL);
 	check_int("client_reply", "EDNS", n, (int)(m.len - opt_len + 11));
 	check_int("arcount", "EDNS", out[11], 3);
 	check_bytes("OPT", "EDNS", out + n - 11,
@@ -1125,13 +1127,14 @@ static void test_client_reply(void)
 		  zt_dns_parse_reply(out, (size_t)n, &q.q, &r), 0);
 	check_int("client_reply", "EDNS, one byte short",
 		  zt_dns_client_reply(out, (size_t)n - 1, m.b, m.len, &edns,
-				      1232), -ENOSPC);
+				      1232, NULL, NULL), -ENOSPC);
 
 	/* The OPT first: what follows goes with it. */
 	upstream_reply(&m, 1);
 	seed("reply-opt-first", m.b, m.len);
 	check_int("upstream", "OPT first", parse_reply(&m, &q, &r), 0);
-	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &edns, 1232);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &edns, 1232,
+				NULL, NULL);
 	check_int("client_reply", "OPT first", n,
 		  (int)(m.len - opt_len - 26 - 28 + 11));
 	check_int("arcount", "OPT first", out[11], 1);
@@ -1139,7 +1142,8 @@ static void test_client_reply(void)
 		  zt_dns_parse_reply(out, (size_t)n, &q.q, &r), 0);
 
 	/* Too big for the client: header and question, TC. */
-	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &edns, 100);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &edns, 100,
+				NULL, NULL);
 	check_int("client_reply", "truncated", n, (int)(qend + 11));
 	seed("reply-truncated-edns", out, (size_t)n);
 	check_int("flags", "truncated", out[2] << 8 | out[3], QR | TC | RA);
@@ -1148,18 +1152,120 @@ static void test_client_reply(void)
 	check_int("parse_reply", "truncated",
 		  zt_dns_parse_reply(out, (size_t)n, &q.q, &r), 0);
 	check_int("truncated", "truncated", r.truncated, 1);
-	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q, 100);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q, 100, NULL,
+				NULL);
 	check_int("client_reply", "truncated, no EDNS", n, (int)qend);
 	check_int("arcount", "truncated, no EDNS", out[11], 0);
 	check_int("client_reply", "truncated, no room",
-		  zt_dns_client_reply(out, qend - 1, m.b, m.len, &q, 100),
+		  zt_dns_client_reply(out, qend - 1, m.b, m.len, &q, 100, NULL,
+				      NULL),
 		  -ENOSPC);
 	check_int("client_reply", "cut message",
 		  zt_dns_client_reply(out, sizeof(out), m.b, m.len - 1, &q,
-				      512), -EBADMSG);
+				      512, NULL, NULL), -EBADMSG);
 	check_int("client_reply", "header cut",
-		  zt_dns_client_reply(out, sizeof(out), m.b, 5, &q, 512),
+		  zt_dns_client_reply(out, sizeof(out), m.b, 5, &q, 512, NULL,
+				      NULL),
 		  -EBADMSG);
+}
+
+/* The test's rebinding ranges, counting the addresses it is shown. */
+static bool hide_test(const struct zt_addr *a, void *arg)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+
+	(*(unsigned int *)arg)++;
+	if (a->family == AF_INET)
+		return a->bytes[0] == 10 || a->bytes[0] == 127;
+	return !memcmp(a->bytes, lo6, sizeof(lo6));
+}
+
+static void test_client_hide(void)
+{
+	static uint8_t out[ZT_DNS_MSG_MAX];
+	static struct msg m;
+	static struct zt_dns_reply r;
+	struct zt_dns_query q;
+	unsigned int shown = 0, i;
+	char name[16];
+	size_t ns, at;
+	int n;
+
+	/*
+	 * Hidden records go from every section; a pointer after them moves
+	 * back by what went: the additional A's owner, the NS's target.
+	 */
+	query(&q, "www.example.com", T_A);
+	reply_start(&m, "www.example.com", T_A, 3, 1, 2);
+	rr_addr(&m, "@12", 60, "127.0.0.1");
+	rr_addr(&m, "@12", 60, "192.0.2.1");
+	rr_addr(&m, "@12", 60, "10.1.2.3");
+	ns = m.len + 12;
+	rr_raw(&m, "@16", T_NS, 60, "\2ns\300\20", 5);
+	snprintf(name, sizeof(name), "@%zu", ns);
+	rr_addr(&m, name, 60, "192.0.2.53");
+	rr_addr(&m, name, 60, "::1");
+	seed("reply-hidden", m.b, m.len);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q, 512,
+				hide_test, &shown);
+	check_int("client_reply", "hidden", n, (int)m.len - 16 - 16 - 28);
+	check_int("shown", "hidden", shown, 5);
+	check_bytes("counts", "hidden", out + 4,
+		    (const uint8_t *)"\0\1\0\1\0\1\0\1", 8);
+	check_int("pointer", "hidden", out[n - 16] << 8 | out[n - 15],
+		  0xc000 | (int)(ns - 32));
+	check_int("parse_reply", "hidden",
+		  zt_dns_parse_reply(out, (size_t)n, &q.q, &r), 0);
+	check_addr("hidden", &r, 0, "192.0.2.1", 60);
+	check_int("naddrs", "hidden", r.naddrs, 1);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q, 512, NULL,
+				NULL);
+	check_int("client_reply", "nothing hidden", n, (int)m.len);
+	check_bytes("nothing hidden", "records", out + 12, m.b + 12,
+		    m.len - 12);
+
+	/*
+	 * A hidden record's owner, a.example, is the name later ones point
+	 * to: they get its labels instead.
+	 */
+	reply_start(&m, "www.example.com", T_A, 3, 0, 0);
+	rr_addr(&m, "a.example", 60, "10.0.0.1");
+	rr_addr(&m, "@33", 60, "192.0.2.9");
+	rr_cname(&m, "@12", 60, "@33");
+	seed("reply-hidden-owner", m.b, m.len);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q, 512,
+				hide_test, &shown);
+	check_int("client_reply", "hidden owner", n, (int)m.len - 25 + 9 + 9);
+	check_bytes("owner", "hidden owner", out + 33,
+		    (const uint8_t *)"\1a\7example\0", 11);
+	check_int("parse_reply", "hidden owner",
+		  zt_dns_parse_reply(out, (size_t)n, &q.q, &r), 0);
+	check_addr("hidden owner", &r, 0, "192.0.2.9", 60);
+	check_int("naddrs", "hidden owner", r.naddrs, 1);
+
+	/* The length that counts against the limit is what is left. */
+	reply_start(&m, "www.example.com", T_AAAA, 40, 0, 0);
+	for (i = 0; i < 39; i++)
+		rr_addr(&m, "@12", 60, "::1");
+	rr_addr(&m, "@12", 60, "2001:db8::1");
+	query(&q, "www.example.com", T_AAAA);
+	n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q, 512,
+				hide_test, &shown);
+	check_int("client_reply", "short once hidden", n, 33 + 28);
+	check_int("flags", "short once hidden", out[2] << 8 | out[3],
+		  QR | RD | RA);
+
+	/* Each hidden record is an edit; there is room for so many. */
+	for (i = ZT_DNS_MAX_EDITS; i <= ZT_DNS_MAX_EDITS + 1; i++) {
+		reply_start(&m, "www.example.com", T_AAAA, i, 0, 0);
+		for (at = 0; at < i; at++)
+			rr_addr(&m, "@12", 60, "::1");
+		n = zt_dns_client_reply(out, sizeof(out), m.b, m.len, &q,
+					ZT_DNS_MSG_MAX, hide_test, &shown);
+		check_int("client_reply", i > ZT_DNS_MAX_EDITS ?
+			  "one hidden too many" : "most hidden", n,
+			  i > ZT_DNS_MAX_EDITS ? -E2BIG : 33);
+	}
 }
 
 static void test_error_reply(void)
@@ -1306,6 +1412,7 @@ int main(int argc, char **argv)
 	test_reply_bounds();
 	test_build_query();
 	test_client_reply();
+	test_client_hide();
 	test_error_reply();
 	test_age();
 	test_question_str();

@@ -228,9 +228,44 @@ static void test_covers(void)
 		  zt_subnet_covers(&all, 1, &a), 1);
 }
 
+/* Kept from the kernel and from the client: loopback too. */
+static void test_refused(void)
+{
+	static const struct special_case cases[] = {
+		{ "127.0.0.1", "loopback" },
+		{ "::1", "loopback" },
+		{ "::ffff:127.0.0.1", "loopback" },
+		{ "192.168.1.7", NULL },	/* covered */
+		{ "192.168.2.7", "private" },
+		{ "fd00:1:2::7", NULL },	/* covered */
+		{ "fe80::1", "link-local" },
+		{ "64:ff9b:1::7", "nat64-local" },
+		{ "192.0.2.7", NULL },
+		{ "2001:db8::7", NULL },
+	};
+	struct zt_subnet s[2];
+	struct zt_addr a;
+	size_t i;
+
+	zt_parse_cidr("192.168.1.0/24", &s[0].addr, &s[0].plen);
+	zt_parse_cidr("fd00:1:2::/48", &s[1].addr, &s[1].plen);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		a = addr(cases[i].addr);
+		check_str("zt_rebind_refused", cases[i].addr,
+			  zt_rebind_refused(s, ARRAY_SIZE(s), &a),
+			  cases[i].name);
+	}
+	/* An allowed subnet may cover loopback too. */
+	zt_parse_cidr("127.0.0.0/8", &s[0].addr, &s[0].plen);
+	a = addr("127.0.0.53");
+	check_str("zt_rebind_refused", "127.0.0.53 in 127.0.0.0/8",
+		  zt_rebind_refused(s, 1, &a), NULL);
+}
+
 int main(void)
 {
 	test_special();
 	test_covers();
+	test_refused();
 	return check_done("rebind_test");
 }
