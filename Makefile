@@ -67,13 +67,30 @@ kmod/ztdns.ko: $(KMOD_SRC) build/version.h
 	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_ZTDNS=m ZTDNS_VERSION=$(VERSION) modules
 
-tools: $(TOOLS) unit-tests fuzzers tests/vm/probe tests/vm/resolve
+tools: $(TOOLS) daemon/ztdnsd-asan unit-tests fuzzers tests/vm/probe \
+	tests/vm/resolve
 
 daemon/ztdnsctl: daemon/ztdnsctl.o daemon/nl.o daemon/parse.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 daemon/ztdnsd: $(ZTDNSD_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) $(INI_LIBS) $(SD_LIBS)
+
+# ztdnsd with AddressSanitizer and UBSan (gcc), for the VM tests that
+# attack it (tests/vm/12-ztdnsd-hostile.sh): the first report aborts it.
+ASAN_CC ?= gcc
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+daemon/ztdnsd-asan: $(ZTDNSD_OBJS:daemon/%.o=build/asan/%.o)
+	$(ASAN_CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(TLS_LIBS) \
+		$(INI_LIBS) $(SD_LIBS)
+
+build/asan/%.o: daemon/%.c $(wildcard daemon/*.h) uapi/linux/ztdns.h
+	@mkdir -p build/asan
+	$(ASAN_CC) $(ASAN_FLAGS) $(ZCFLAGS) -c -o $@ $<
+
+build/asan/ztdnsd.o: build/version.h
 
 # The VM tests' packet sender, and their resolve-then-connect client.
 tests/vm/probe: tests/vm/probe.c
@@ -193,6 +210,6 @@ uninstall:
 
 clean:
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f daemon/*.o $(TOOLS) tests/vm/probe tests/vm/resolve $(UNIT_TESTS) \
-		$(FUZZERS)
+	rm -f daemon/*.o $(TOOLS) daemon/ztdnsd-asan tests/vm/probe \
+		tests/vm/resolve $(UNIT_TESTS) $(FUZZERS)
 	rm -rf build
