@@ -1,0 +1,213 @@
+#!/bin/bash
+# ztdnsd against hostile local clients and a hostile upstream, run with
+# AddressSanitizer and UBSan (daemon/ztdnsd-asan): any report in its log
+# fails the test.  Every part runs even when one before it failed (ztdnsd
+# is started again if it died); the test fails at the end if any did.
+#
+#   who sends what                       what they must get
+#   any local user: 100 TCP clients      nothing freed under the event
+#     resetting (SO_LINGER 0) around     loop: ztdnsd alive, clean, and
+#     their answers' time, while UDP     answering
+#     cache hits keep the loop busy
+#   any local user: 64 queries in        no busy loop on the reset: little
+#     flight, then a reset               CPU time while they wait
+#   any local user: 300 connections      slots freed by the per-message
+#     dripping one byte at a time, from  deadline and by eviction: a normal
+#     8 source addresses; 100 from one   client's TCP query is answered;
+#     address                            one address holds at most 64
+#   any local user: 20 connections that  closed once the write stalls
+#     ask for large answers and never
+#     read
+#   the protective server: closes with   a new connection, the queries
+#     queries in flight                  resent and answered; backed off
+#                                        when it never answers
+#   root: the module reloaded            ztdnsd finds the new family and
+#                                        sets it up again
+#
+# Topology: tests/vm/ztdnsd.sh, plus flakydot.py on 203.0.113.55 and .56
+# in s-PID (TLS, forwarding to the unbound on 203.0.113.53).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dot.sh"
+. "$(dirname "$0")/ztdnsd.sh"
+
+ZTD=$TOP/daemon/ztdnsd-asan
+[ -x "$ZTD" ] || fail "$ZTD missing: make tools"
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+HOSTILE=$TOP/tests/vm/hostile.py
+FLAKY=$TOP/tests/vm/flakydot.py
+SAN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)Sanitizer'
+FAILED=
+
+# soft_fail WHAT: count a failed check and go on to the next part.
+soft_fail() { echo "FAIL: $*" >&2; FAILED="$FAILED${FAILED:+; }$*"; }
+
+eq_soft() { [ "$1" = "$2" ] || soft_fail "$3: want '$1', got '$2'"; }
+hostile() { pretty c "hostile.py $*"; ip netns exec "c-$pid" python3 "$HOSTILE" "$@"; }
+
+# cpu_ticks: ztdnsd's user + system time so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ZT_PID/stat" 2>/dev/null || echo 0; }
+
+# established SRC: ztdnsd's established TCP connections from SRC (a regex).
+established() {
+	ip netns exec "c-$pid" ss -Htn state established '( sport = :53 )' |
+		awk -v s="^($1):" '$4 ~ s' | wc -l
+}
+
+# zt_sane PART: ztdnsd still runs, its log is free of sanitizer reports,
+# and it answers a normal client over UDP and TCP; or else a failure of
+# PART, its log kept, and ztdnsd started again.
+zt_sane() {
+	local part=$1 ok=1
+	pretty check "$part: ztdnsd alive, no sanitizer report, answering"
+	if ! kill -0 "$ZT_PID" 2>/dev/null; then
+		soft_fail "$part: ztdnsd died"
+		ok=0
+	elif ! zt_resolve www.ztdns.test A >/dev/null ||
+		! zt_resolve -T www.ztdns.test AAAA >/dev/null; then
+		soft_fail "$part: a normal client got no answer"
+		ok=0
+	fi
+	if grep -Eq "$SAN" "$ZT_LOG"; then
+		grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+		soft_fail "$part: sanitizer report in ztdnsd's log"
+		ok=0
+	fi
+	[ "$ok" = 1 ] && return 0
+	cp "$ZT_LOG" "${ZTDNS_OUT:-$DOT_TMP}/ztdnsd-hostile-$part.log" || true
+	zt_stop
+	zt_start "$ZT_CONF"
+}
+
+zt_setup
+pretty "" "ztdnsd with ASan and UBSan: $ZTD"
+expect zt_resolve www.ztdns.test A
+expect zt_resolve -T huge.ztdns.test AAAA
+
+pretty "" "resets around answer time, while UDP cache hits keep the loop busy"
+for _ in $(seq 2000); do echo "www.ztdns.test A"; done >"$DOT_TMP/hits"
+ip netns exec "c-$pid" dnsperf -s 127.0.0.1 -d "$DOT_TMP/hits" -l 600 \
+	-q 20 >"$DOT_TMP/dnsperf.out" 2>&1 &
+perf=$!
+cpu0=$(cpu_ticks)
+hostile reset --clients 100 --rounds 15 || soft_fail "reset: hostile.py failed"
+kill "$perf" 2>/dev/null || true
+wait "$perf" 2>/dev/null || true
+pretty "" "ztdnsd's CPU time during the resets: $(($(cpu_ticks) - cpu0)) ticks"
+zt_sane reset
+
+pretty "" "a reset with 64 queries in flight (the server stopped): no busy loop"
+ubpid=$(cat "$(dot_dir s 203.0.113.53)/unbound.pid")
+expect zt_resolve x1.wild.ztdns.test A
+n0 kill -STOP "$ubpid"
+hostile pending --queries 64 --wait 0.5 || soft_fail "pending: hostile.py failed"
+cpu0=$(cpu_ticks)
+sleep 3
+ticks=$(($(cpu_ticks) - cpu0))
+n0 kill -CONT "$ubpid"
+pretty "" "ztdnsd's CPU time in the 3 s after the reset: $ticks ticks"
+[ "$ticks" -le 50 ] || soft_fail "pending: ztdnsd spun, $ticks ticks of CPU in 3 s"
+sleep 3
+zt_sane pending
+
+pretty "" "300 dripping connections from 8 addresses: a normal TCP query passes"
+hostile drip --conns 300 --sources 127.0.0.2-9 --every 2 --for 30 \
+	>"$DOT_TMP/drip.out" &
+drip=$!
+sleep 15
+held=$(established '127\.0\.0\.[2-9]')
+pretty "" "slots held by the drips: $held"
+[ "$held" -le 256 ] || soft_fail "drip: $held connections held, more than 256"
+zt_resolve -T www.ztdns.test A >/dev/null ||
+	soft_fail "drip: a normal TCP query failed"
+zt_resolve -T c1.ztdns.test AAAA >/dev/null ||
+	soft_fail "drip: a second normal TCP query failed"
+wait "$drip" || soft_fail "drip: hostile.py failed"
+pretty c "$(cat "$DOT_TMP/drip.out")"
+zt_sane drip
+
+pretty "" "100 dripping connections from one address: at most 64 held"
+hostile drip --conns 100 --sources 127.0.0.11-11 --every 1 --for 14 \
+	>"$DOT_TMP/drip1.out" &
+drip=$!
+sleep 10
+held=$(established '127\.0\.0\.11')
+pretty "" "connections from 127.0.0.11: $held"
+[ "$held" -le 64 ] || soft_fail "per-source: $held connections from one address"
+wait "$drip" || soft_fail "per-source: hostile.py failed"
+pretty c "$(cat "$DOT_TMP/drip1.out")"
+zt_sane per-source
+
+pretty "" "20 clients that ask for 64 large answers each and never read"
+out=$(hostile noread --conns 20 --queries 64 --for 15 huge.ztdns.test AAAA) ||
+	soft_fail "noread: hostile.py failed"
+pretty c "$out"
+case $out in
+"noread: 20 connections, 20 closed"*) ;;
+*) soft_fail "noread: not every stalled client was closed: $out" ;;
+esac
+zt_sane noread
+
+pretty "" "the module reloaded under ztdnsd: it finds the family again"
+n0 ctl c mode off
+unload
+load_module
+out=$(zt_resolve www.ztdns.test A | head -n 1) || true
+[ "$out" = "NOERROR 198.51.100.10" ] ||
+	soft_fail "reload: www after the reload: '$out'"
+eq_soft enforce "$(ctl c --json status | jget mode)" "reload: mode set again"
+eq_soft "203.0.113.53:853" "$(ctl c server list)" "reload: servers set again"
+zt_resolve -c 80 c1.ztdns.test A >/dev/null ||
+	soft_fail "reload: resolve then connect after the reload"
+zt_sane reload
+zt_stop
+if grep -Eq "$SAN" "$ZT_LOG"; then
+	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+	soft_fail "exit: sanitizer report in ztdnsd's log"
+fi
+
+pretty "" "a protective server that closes with queries in flight"
+ca=$DOT_PKI/ca.pem
+n0 ip -n "s-$pid" addr add 203.0.113.55/24 dev vs
+n0 ip -n "s-$pid" addr add 203.0.113.56/24 dev vs
+ip netns exec "s-$pid" python3 "$FLAKY" 203.0.113.55 "$DOT_PKI/server.pem" \
+	"$DOT_PKI/server.key" 203.0.113.53 --answer 2 >"$DOT_TMP/flaky55.out" 2>&1 &
+ip netns exec "s-$pid" python3 "$FLAKY" 203.0.113.56 "$DOT_PKI/server.pem" \
+	"$DOT_PKI/server.key" 203.0.113.53 --answer 0 >"$DOT_TMP/flaky56.out" 2>&1 &
+for a in 55 56; do
+	for _ in $(seq 100); do
+		ip netns exec "s-$pid" ss -Hltn "sport = :853 and src 203.0.113.$a" |
+			grep -q . && break
+		sleep 0.2
+	done
+done
+zt_conf "$ZT_CONF" "$(zt_server 203.0.113.55 auth_name="$DOT_NAME" ca_file="$ca")"
+zt_start "$ZT_CONF"
+out=$(zt_resolve -n 20 'fl%d.wild.ztdns.test' A) ||
+	soft_fail "flaky: not every query answered: $out"
+pretty c "$out"
+out=$(zt_resolve -T -n 20 'ft%d.wild.ztdns.test' A) ||
+	soft_fail "flaky: not every TCP query answered: $out"
+pretty c "$out"
+pretty s "flakydot.py: $(grep -c closed "$DOT_TMP/flaky55.out") connections closed"
+zt_sane flaky
+zt_stop
+
+pretty "" "a protective server that closes every connection unanswered: backed off"
+zt_conf "$ZT_CONF" "$(zt_server 203.0.113.56 auth_name="$DOT_NAME" ca_file="$ca")"
+zt_start "$ZT_CONF"
+before=$(grep -c closed "$DOT_TMP/flaky56.out" || true)
+out=$(zt_dig www.ztdns.test A | grep -o 'status: [A-Z]*') || true
+eq_soft "status: SERVFAIL" "$out" "silent: the answer"
+sleep 3
+n=$(($(grep -c closed "$DOT_TMP/flaky56.out" || true) - before))
+pretty s "flakydot.py: $n connections in about 10 s"
+[ "$n" -le 12 ] || soft_fail "silent: $n connections: not backed off"
+grep -q "retrying in" "$ZT_LOG" || soft_fail "silent: no backoff logged"
+zt_stop
+if grep -Eq "$SAN" "$ZT_LOG"; then
+	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+	soft_fail "silent: sanitizer report in ztdnsd's log"
+fi
+
+[ -z "$FAILED" ] || fail "$FAILED"
