@@ -40,9 +40,10 @@ FUZZERS := tests/fuzz/dns_fuzz tests/fuzz/config_fuzz
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
-ZTDNSD_OBJS := daemon/ztdnsd.o daemon/client.o daemon/resolve.o daemon/upstream.o \
-	daemon/kernel.o daemon/tls.o daemon/dns.o daemon/cache.o \
-	daemon/rebind.o daemon/config.o daemon/log.o daemon/nl.o daemon/parse.o
+ZTDNSD_OBJS := daemon/ztdnsd.o daemon/loop.o daemon/client.o daemon/resolve.o \
+	daemon/upstream.o daemon/kernel.o daemon/tls.o daemon/dns.o \
+	daemon/cache.o daemon/rebind.o daemon/config.o daemon/log.o \
+	daemon/nl.o daemon/parse.o
 KMOD_SRC := $(wildcard kmod/*.[ch] kmod/tests/*.c) kmod/Kbuild uapi/linux/ztdns.h
 
 .PHONY: all module tools unit-tests check bench demo kunit vmtest unit style install \

@@ -33,10 +33,14 @@ struct zt_listener {
 	bool tcp;
 };
 
+/*
+ * A TCP client.  Closing it (zt_tcp_close()) takes it off the list of live
+ * clients at once; its memory lives on while queries of it are in flight
+ * (they name it), and is released to the loop with the last of them.
+ */
 struct zt_tcp_client {
-	struct zt_io io;
-	struct zt_tcp_client *prev, *next;
-	bool closed;			/* the socket is gone, queries are not */
+	struct zt_io io;		/* io.dead: the socket is gone */
+	struct zt_tcp_client *prev, *next;	/* live clients only */
 	unsigned int pending;		/* queries in flight */
 	uint64_t last_ms;
 	uint8_t *out;
@@ -89,28 +93,30 @@ static void zt_query_reject(struct zt_query *q, int ret)
 	zt_client_send(q, buf, len > 0 ? len : 0);
 }
 
-static void zt_tcp_free(struct zt_tcp_client *c)
+static void zt_tcp_free(struct zt_io *io)
 {
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		zt_tcp_clients = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	zt_ntcp--;
+	struct zt_tcp_client *c = (struct zt_tcp_client *)io;
+
 	free(c->out);
 	free(c);
 }
 
 static void zt_tcp_close(struct zt_tcp_client *c)
 {
-	if (!c->closed) {
-		zt_io_del(&c->io);
-		close(c->io.fd);
-		c->closed = true;
+	if (!c->io.dead) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			zt_tcp_clients = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		c->prev = NULL;
+		c->next = NULL;
+		zt_ntcp--;
+		zt_io_close(&c->io);
 	}
 	if (!c->pending)
-		zt_tcp_free(c);
+		zt_io_release(&c->io);
 }
 
 static void zt_tcp_events(struct zt_tcp_client *c)
@@ -172,23 +178,19 @@ static bool zt_tcp_read(struct zt_tcp_client *c)
 		if (!q)
 			continue;
 		q->tcp = c;
-		/* The query's hold, and ours: it may be answered at once. */
-		c->pending += 2;
+		c->pending++;
+		/* Answered at once, maybe: @c may be closed, not freed. */
 		if (ret)
 			zt_query_reject(q, ret);
 		else
 			zt_resolve(q);
-		c->pending--;
-		if (c->closed) {
-			if (!c->pending)
-				zt_tcp_free(c);
+		if (c->io.dead)
 			return false;
-		}
 	}
 	return true;
 }
 
-static void zt_tcp_io(struct zt_io *io, uint32_t events)
+static void zt_tcp_event(struct zt_io *io, uint32_t events)
 {
 	struct zt_tcp_client *c = (struct zt_tcp_client *)io;
 
@@ -198,6 +200,11 @@ static void zt_tcp_io(struct zt_io *io, uint32_t events)
 		return;
 	zt_tcp_events(c);
 }
+
+static const struct zt_io_ops zt_tcp_ops = {
+	.event = zt_tcp_event,
+	.free = zt_tcp_free,
+};
 
 static void zt_accept(struct zt_listener *l)
 {
@@ -219,7 +226,7 @@ static void zt_accept(struct zt_listener *l)
 			continue;
 		}
 		c->io.fd = fd;
-		c->io.fn = zt_tcp_io;
+		c->io.ops = &zt_tcp_ops;
 		c->last_ms = zt_now_ms();
 		if (zt_io_add(&c->io, EPOLLIN)) {
 			close(fd);
@@ -262,7 +269,7 @@ static void zt_udp_read(struct zt_listener *l)
 	}
 }
 
-static void zt_listener_io(struct zt_io *io, uint32_t events)
+static void zt_listener_event(struct zt_io *io, uint32_t events)
 {
 	struct zt_listener *l = (struct zt_listener *)io;
 
@@ -272,6 +279,10 @@ static void zt_listener_io(struct zt_io *io, uint32_t events)
 	else
 		zt_udp_read(l);
 }
+
+static const struct zt_io_ops zt_listener_ops = {
+	.event = zt_listener_event,
+};
 
 /**
  * zt_client_send() - answer a query and free it
@@ -287,9 +298,9 @@ void zt_client_send(struct zt_query *q, const uint8_t *msg, size_t len)
 
 	if (c) {
 		c->pending--;
-		if (c->closed) {
+		if (c->io.dead) {
 			if (!c->pending)
-				zt_tcp_free(c);
+				zt_io_release(&c->io);
 		} else if (len && c->out_len + 2 + len <= 2 * ZT_TCP_OUT_MAX) {
 			cap = c->out_cap ? c->out_cap : 4096;
 			while (cap < c->out_len + 2 + len)
@@ -324,7 +335,7 @@ uint64_t zt_client_tick(uint64_t now)
 
 	for (c = zt_tcp_clients; c; c = n) {
 		n = c->next;
-		if (c->closed || c->pending || c->out_len)
+		if (c->pending || c->out_len)
 			continue;
 		if (now >= c->last_ms + ZT_TCP_IDLE_MS)
 			zt_tcp_close(c);
@@ -354,7 +365,7 @@ static int zt_listen_one(const struct zt_listen *cfg, bool tcp)
 	    (tcp && listen(fd, 128)))
 		goto err;
 	l->io.fd = fd;
-	l->io.fn = zt_listener_io;
+	l->io.ops = &zt_listener_ops;
 	l->tcp = tcp;
 	if (zt_io_add(&l->io, EPOLLIN))
 		goto err;
@@ -391,13 +402,10 @@ void zt_client_uninit(void)
 {
 	unsigned int i;
 
-	while (zt_tcp_clients) {
-		zt_tcp_clients->pending = 0;
+	/* Queries in flight were failed first (zt_upstream_uninit()). */
+	while (zt_tcp_clients)
 		zt_tcp_close(zt_tcp_clients);
-	}
-	for (i = 0; i < zt_nlisteners; i++) {
-		zt_io_del(&zt_listeners[i].io);
-		close(zt_listeners[i].io.fd);
-	}
+	for (i = 0; i < zt_nlisteners; i++)
+		zt_io_close(&zt_listeners[i].io);
 	zt_nlisteners = 0;
 }

@@ -73,7 +73,7 @@ static struct zt_server zt_servers[ZT_CFG_MAX_SERVERS];
 static unsigned int zt_nservers;
 static struct zt_dns_reply zt_reply;	/* one at a time: one thread */
 
-static void zt_conn_io(struct zt_io *io, uint32_t events);
+static const struct zt_io_ops zt_conn_ops;
 static void zt_submit(struct zt_query *q, uint64_t now, int avoid);
 
 static void zt_conn_link(struct zt_conn *c, struct zt_query *q)
@@ -165,14 +165,22 @@ static void zt_conn_events(struct zt_conn *c)
 	zt_io_mod(&c->io, ev);
 }
 
-static void zt_conn_free(struct zt_conn *c)
+/* After the loop's batch: the connection may be named in it. */
+static void zt_conn_free(struct zt_io *io)
 {
-	zt_io_del(&c->io);
-	ztls_conn_free(c->tls);
-	close(c->io.fd);
-	c->srv->conn = NULL;
+	struct zt_conn *c = (struct zt_conn *)io;
+
 	free(c->out);
 	free(c);
+}
+
+/* Off the server and out of the loop; freed after the batch. */
+static void zt_conn_release(struct zt_conn *c)
+{
+	ztls_conn_free(c->tls);
+	c->tls = NULL;
+	c->srv->conn = NULL;
+	zt_io_release(&c->io);
 }
 
 /*
@@ -200,7 +208,7 @@ static void zt_conn_close(struct zt_conn *c, const char *why)
 	for (q = list; q; q = q->next)
 		q->sent = false;
 	c->head = NULL;
-	zt_conn_free(c);
+	zt_conn_release(c);
 	for (q = list; q; q = n) {
 		n = q->next;
 		q->prev = NULL;
@@ -232,7 +240,7 @@ static struct zt_conn *zt_conn_open(struct zt_server *s, uint64_t now)
 	len = zt_sockaddr(&ss, &cfg->addr, cfg->port);
 	c->srv = s;
 	c->io.fd = fd;
-	c->io.fn = zt_conn_io;
+	c->io.ops = &zt_conn_ops;
 	c->since_ms = now;
 	c->state = ZT_CONNECTING;
 	s->conn = c;
@@ -389,7 +397,7 @@ static bool zt_conn_write(struct zt_conn *c)
 	return true;
 }
 
-static void zt_conn_io(struct zt_io *io, uint32_t events)
+static void zt_conn_event(struct zt_io *io, uint32_t events)
 {
 	struct zt_conn *c = (struct zt_conn *)io;
 	char why[128];
@@ -436,6 +444,11 @@ static void zt_conn_io(struct zt_io *io, uint32_t events)
 	zt_conn_events(c);
 }
 
+static const struct zt_io_ops zt_conn_ops = {
+	.event = zt_conn_event,
+	.free = zt_conn_free,
+};
+
 /*
  * Time passes: queries past their attempt's time move on, past their
  * deadline fail; idle or stuck connections close.  Return: when to call
@@ -462,7 +475,7 @@ uint64_t zt_upstream_tick(uint64_t now)
 		    now >= c->since_ms + ZT_IDLE_MS) {
 			zt_log(LOG_DEBUG, "server %s: closing idle connection",
 			       c->srv->name);
-			zt_conn_free(c);
+			zt_conn_release(c);
 			continue;
 		}
 		for (q = c->head; q; q = n) {
@@ -541,7 +554,7 @@ void zt_upstream_uninit(void)
 				zt_conn_unlink(c, q);
 				zt_resolve_fail(q, "ztdnsd is stopping");
 			}
-			zt_conn_free(c);
+			zt_conn_release(c);
 		}
 		ztls_ctx_free(zt_servers[i].tls);
 		zt_servers[i].tls = NULL;

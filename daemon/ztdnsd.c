@@ -17,7 +17,6 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cap-ng.h>
@@ -30,7 +29,6 @@
 #define ZT_DEFAULT_CONFIG "/etc/ztdns/ztdnsd.conf"
 
 struct zt_daemon zt;
-static int zt_epoll = -1;
 static bool zt_stop;
 
 static const char zt_usage[] =
@@ -80,33 +78,6 @@ static const char zt_usage[] =
 "  [server]  address, port, auth_name, ca_file, pin, client_cert,\n"
 "            client_key   (repeatable: one section per server)\n";
 
-uint64_t zt_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int zt_io_add(struct zt_io *io, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = io };
-
-	return epoll_ctl(zt_epoll, EPOLL_CTL_ADD, io->fd, &ev) ? -errno : 0;
-}
-
-int zt_io_mod(struct zt_io *io, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = io };
-
-	return epoll_ctl(zt_epoll, EPOLL_CTL_MOD, io->fd, &ev) ? -errno : 0;
-}
-
-void zt_io_del(struct zt_io *io)
-{
-	epoll_ctl(zt_epoll, EPOLL_CTL_DEL, io->fd, NULL);
-}
-
 static void zt_log_stats(void)
 {
 	const struct zt_stats *s = &zt.stats;
@@ -124,7 +95,7 @@ static void zt_log_stats(void)
 	       zt_cache_count(zt.cache));
 }
 
-static void zt_signal_io(struct zt_io *io, uint32_t events)
+static void zt_signal_event(struct zt_io *io, uint32_t events)
 {
 	struct signalfd_siginfo si;
 
@@ -136,6 +107,10 @@ static void zt_signal_io(struct zt_io *io, uint32_t events)
 			zt_stop = true;
 	}
 }
+
+static const struct zt_io_ops zt_signal_ops = {
+	.event = zt_signal_event,
+};
 
 /*
  * Keep CAP_NET_ADMIN (the ztdns family wants it for every request) and
@@ -231,9 +206,7 @@ static void zt_ready(int ready_fd)
 
 static void zt_loop(void)
 {
-	struct epoll_event ev[64];
 	uint64_t now, next, t;
-	int i, n, timeout;
 
 	while (!zt_stop) {
 		now = zt_now_ms();
@@ -241,13 +214,7 @@ static void zt_loop(void)
 		t = zt_client_tick(now);
 		if (t < next)
 			next = t;
-		timeout = next > now ? (int)(next - now) : 0;
-		n = epoll_wait(zt_epoll, ev, 64, timeout);
-		for (i = 0; i < n; i++) {
-			struct zt_io *io = ev[i].data.ptr;
-
-			io->fn(io, ev[i].events);
-		}
+		zt_io_dispatch(next > now ? (int)(next - now) : 0);
 	}
 }
 
@@ -264,7 +231,7 @@ int main(int argc, char **argv)
 	};
 	const char *path = ZT_DEFAULT_CONFIG;
 	bool foreground = false, check = false;
-	struct zt_io sig_io = { .fd = -1, .fn = zt_signal_io };
+	struct zt_io sig_io = { .fd = -1, .ops = &zt_signal_ops };
 	int ready_fd = -1, o, ret;
 	char err[512];
 	sigset_t sigs;
@@ -323,9 +290,8 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	zt_epoll = epoll_create1(EPOLL_CLOEXEC);
 	sig_io.fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (zt_epoll < 0 || sig_io.fd < 0 || zt_io_add(&sig_io, EPOLLIN)) {
+	if (zt_loop_init() || sig_io.fd < 0 || zt_io_add(&sig_io, EPOLLIN)) {
 		zt_log(LOG_ERR, "cannot set up the event loop: %s",
 		       strerror(errno));
 		goto err_loop;
@@ -378,8 +344,7 @@ err_kernel:
 err_loop:
 	if (sig_io.fd >= 0)
 		close(sig_io.fd);
-	if (zt_epoll >= 0)
-		close(zt_epoll);
+	zt_loop_uninit();
 	zt_config_free(&zt.cfg);
 	return ret;
 }

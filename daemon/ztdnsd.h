@@ -3,6 +3,7 @@
  * What the files of ztdnsd share: the event loop, the daemon's state and
  * the life of a query.
  *
+ *   loop.c      the epoll loop; I/O objects freed only between batches
  *   client.c    UDP and TCP listeners, client connections (RFC 7766)
  *   resolve.c   a query's life: cache, upstream, kernel, answer
  *   upstream.c  DNS-over-TLS connections to the protective servers
@@ -28,15 +29,30 @@
 #define ZT_QUERY_TIMEOUT_MS	2000	/* one upstream attempt */
 #define ZT_QUERY_DEADLINE_MS	5000	/* then SERVFAIL */
 
-/* A file descriptor in the loop; @fn runs with the epoll events. */
-struct zt_io {
-	int fd;
-	void (*fn)(struct zt_io *io, uint32_t events);
+struct zt_io;
+
+/* What an object of the loop is: how it handles events, how it is freed. */
+struct zt_io_ops {
+	void (*event)(struct zt_io *io, uint32_t events);
+	void (*free)(struct zt_io *io);	/* after the batch (loop.c) */
 };
 
+/* A file descriptor in the loop (loop.c); embedded first in its owner. */
+struct zt_io {
+	int fd;				/* -1 once closed */
+	const struct zt_io_ops *ops;
+	bool dead;			/* closed: its events are skipped */
+	bool released;			/* queued to be freed */
+	struct zt_io *next_released;
+};
+
+int zt_loop_init(void);
+void zt_loop_uninit(void);
+int zt_io_dispatch(int timeout_ms);
 int zt_io_add(struct zt_io *io, uint32_t events);
 int zt_io_mod(struct zt_io *io, uint32_t events);
-void zt_io_del(struct zt_io *io);
+void zt_io_close(struct zt_io *io);
+void zt_io_release(struct zt_io *io);
 uint64_t zt_now_ms(void);
 
 struct zt_tcp_client;
