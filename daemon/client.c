@@ -194,9 +194,18 @@ static void zt_tcp_event(struct zt_io *io, uint32_t events)
 {
 	struct zt_tcp_client *c = (struct zt_tcp_client *)io;
 
+	/*
+	 * Reset, or shut both ways: nothing reaches the client any more.
+	 * epoll reports it whatever the mask, even an empty one (a client
+	 * at its pipeline limit): close, or the loop would spin.
+	 */
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		zt_tcp_close(c);
+		return;
+	}
 	if ((events & EPOLLOUT) && !zt_tcp_write(c))
 		return;
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !zt_tcp_read(c))
+	if ((events & EPOLLIN) && !zt_tcp_read(c))
 		return;
 	zt_tcp_events(c);
 }
@@ -272,8 +281,12 @@ static void zt_udp_read(struct zt_listener *l)
 static void zt_listener_event(struct zt_io *io, uint32_t events)
 {
 	struct zt_listener *l = (struct zt_listener *)io;
+	socklen_t len = sizeof(int);
+	int err;
 
-	(void)events;
+	/* A pending error would be reported again and again: take it. */
+	if (events & EPOLLERR)
+		getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 	if (l->tcp)
 		zt_accept(l);
 	else

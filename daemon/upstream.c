@@ -411,6 +411,10 @@ static void zt_conn_event(struct zt_io *io, uint32_t events)
 			zt_conn_close(c, why);
 			return;
 		}
+		if (events & (EPOLLHUP | EPOLLERR)) {
+			zt_conn_close(c, "connect: connection lost");
+			return;
+		}
 		if (!(events & (EPOLLOUT | EPOLLIN)))
 			return;
 		c->tls = ztls_conn_new(c->srv->tls, io->fd);
@@ -422,6 +426,11 @@ static void zt_conn_event(struct zt_io *io, uint32_t events)
 	}
 	if (c->state == ZT_HANDSHAKE) {
 		ret = ztls_handshake(c->tls);
+		if ((ret == ZTLS_WANT_READ || ret == ZTLS_WANT_WRITE) &&
+		    (events & (EPOLLHUP | EPOLLERR))) {
+			zt_conn_close(c, "TLS handshake: connection lost");
+			return;
+		}
 		if (ret == ZTLS_WANT_READ || ret == ZTLS_WANT_WRITE) {
 			zt_io_mod(io, ret == ZTLS_WANT_READ ? EPOLLIN : EPOLLOUT);
 			return;
@@ -441,6 +450,11 @@ static void zt_conn_event(struct zt_io *io, uint32_t events)
 	}
 	if (!zt_conn_write(c) || !zt_conn_read(c))
 		return;
+	/* Reported whatever the mask: reading found no end, yet it ended. */
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		zt_conn_close(c, "connection lost");
+		return;
+	}
 	zt_conn_events(c);
 }
 
