@@ -5,10 +5,21 @@
  * framing, several queries per connection, answered as they complete.
  *
  * Bounded under a flood: at most ZT_MAX_QUERIES queries in flight (more are
- * dropped and counted), ZT_MAX_TCP clients (more are closed at once),
- * ZT_TCP_PIPELINE queries per TCP client (it is not read meanwhile) and
- * ZT_TCP_OUT_MAX bytes waiting for it; an idle TCP client is closed after
- * ZT_TCP_IDLE_MS.
+ * dropped and counted), ZT_TCP_PIPELINE queries per TCP client (it is not
+ * read meanwhile) and ZT_TCP_OUT_MAX bytes waiting for it.
+ *
+ * TCP slots are bounded and cannot be held for free (RFC 7766 §6.2.3):
+ *
+ *   ZT_MAX_TCP clients in all, ZT_TCP_PER_SOURCE of one address.  A
+ *	newcomer beyond either limit closes the connection (of that address,
+ *	or of any) idle the longest, else the one whose query has been
+ *	arriving the longest; only when each has queries in flight or
+ *	answers to write is the newcomer closed instead.
+ *   ZT_TCP_MSG_MS: a query arrives whole within this of its first byte.
+ *   ZT_TCP_STALL_MS: answers waiting, and none of their bytes taken by
+ *	the client for this long: closed.
+ *   ZT_TCP_IDLE_MS: no query in flight, none arriving, nothing to write:
+ *	closed.  Only a whole query or a whole answer restarts it.
  */
 
 #include <errno.h>
@@ -26,6 +37,9 @@
 #define ZT_TCP_PIPELINE		64
 #define ZT_TCP_OUT_MAX		(256 * 1024)
 #define ZT_TCP_IDLE_MS		10000
+#define ZT_TCP_MSG_MS		5000
+#define ZT_TCP_STALL_MS		5000
+#define ZT_TCP_PER_SOURCE	64
 #define ZT_UDP_BURST		64	/* datagrams per wakeup */
 
 struct zt_listener {
@@ -41,8 +55,11 @@ struct zt_listener {
 struct zt_tcp_client {
 	struct zt_io io;		/* io.dead: the socket is gone */
 	struct zt_tcp_client *prev, *next;	/* live clients only */
+	struct zt_addr src;		/* the client's address */
 	unsigned int pending;		/* queries in flight */
-	uint64_t last_ms;
+	uint64_t last_ms;		/* last whole query or answer: idle since */
+	uint64_t msg_ms;		/* first byte of the query arriving */
+	uint64_t write_ms;		/* last progress writing answers */
 	uint8_t *out;
 	size_t out_len, out_cap;
 	size_t in_len;
@@ -145,6 +162,9 @@ static bool zt_tcp_write(struct zt_tcp_client *c)
 		}
 		memmove(c->out, c->out + n, c->out_len - n);
 		c->out_len -= n;
+		c->write_ms = zt_now_ms();
+		if (!c->out_len)
+			c->last_ms = c->write_ms;
 	}
 	return true;
 }
@@ -166,14 +186,16 @@ static bool zt_tcp_read(struct zt_tcp_client *c)
 			zt_tcp_close(c);
 			return false;
 		}
+		if (!c->in_len)
+			c->msg_ms = zt_now_ms();
 		c->in_len += n;
-		c->last_ms = zt_now_ms();
 		if (c->in_len < 2)
 			continue;
 		flen = c->in[0] << 8 | c->in[1];
 		if (c->in_len < 2 + flen)
 			continue;
 		c->in_len = 0;
+		c->last_ms = zt_now_ms();
 		q = zt_query_new(c->in + 2, flen, &ret);
 		if (!q)
 			continue;
@@ -215,16 +237,100 @@ static const struct zt_io_ops zt_tcp_ops = {
 	.free = zt_tcp_free,
 };
 
+static bool zt_addr_eq(const struct zt_addr *a, const struct zt_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->bytes, b->bytes, zt_addr_len(a->family));
+}
+
+/*
+ * The client to close for a newcomer: of those from @src (of all when
+ * NULL), the one idle the longest, else the one whose query has been
+ * arriving the longest; never one with queries in flight or answers to
+ * write (its own timeouts bound it).  NULL when there is none.
+ */
+static struct zt_tcp_client *zt_tcp_victim(const struct zt_addr *src)
+{
+	struct zt_tcp_client *c, *idle = NULL, *slow = NULL;
+
+	for (c = zt_tcp_clients; c; c = c->next) {
+		if (c->pending || c->out_len ||
+		    (src && !zt_addr_eq(&c->src, src)))
+			continue;
+		if (!c->in_len) {
+			if (!idle || c->last_ms < idle->last_ms)
+				idle = c;
+		} else if (!slow || c->msg_ms < slow->msg_ms) {
+			slow = c;
+		}
+	}
+	return idle ? idle : slow;
+}
+
+static unsigned int zt_tcp_count(const struct zt_addr *src)
+{
+	const struct zt_tcp_client *c;
+	unsigned int n = 0;
+
+	for (c = zt_tcp_clients; c; c = c->next)
+		n += zt_addr_eq(&c->src, src);
+	return n;
+}
+
+/* Close @c for @why (a limit or a timeout), and say so. */
+static void zt_tcp_drop(struct zt_tcp_client *c, const char *why)
+{
+	char addr[ZT_ADDRSTRLEN];
+
+	zt.stats.tcp_closed++;
+	if (zt.verbose && zt_log_ratelimit())
+		zt_log(LOG_DEBUG, "closing TCP client %s: %s",
+		       zt_format_addr(addr, sizeof(addr), &c->src, 0), why);
+	zt_tcp_close(c);
+}
+
+/* Room for a client from @src: 0, or -EBUSY when every slot is busy. */
+static int zt_tcp_room(const struct zt_addr *src)
+{
+	struct zt_tcp_client *victim;
+
+	if (zt_tcp_count(src) >= ZT_TCP_PER_SOURCE) {
+		victim = zt_tcp_victim(src);
+		if (!victim)
+			return -EBUSY;
+		zt_tcp_drop(victim, "its address has too many connections");
+	}
+	if (zt_ntcp >= ZT_MAX_TCP) {
+		victim = zt_tcp_victim(NULL);
+		if (!victim)
+			return -EBUSY;
+		zt_tcp_drop(victim, "every TCP slot is taken");
+	}
+	return 0;
+}
+
 static void zt_accept(struct zt_listener *l)
 {
+	struct sockaddr_storage ss;
 	struct zt_tcp_client *c;
+	struct zt_addr src;
+	socklen_t len;
 	int fd;
 
 	for (;;) {
-		fd = accept4(l->io.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		len = sizeof(ss);
+		fd = accept4(l->io.fd, (struct sockaddr *)&ss, &len,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (zt_ntcp >= ZT_MAX_TCP) {
+		memset(&src, 0, sizeof(src));
+		if (ss.ss_family == AF_INET6)
+			zt_addr_set(&src, AF_INET6,
+				    &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		else
+			zt_addr_set(&src, AF_INET,
+				    &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		if (zt_tcp_room(&src)) {
 			zt.stats.dropped++;
 			close(fd);
 			continue;
@@ -236,6 +342,7 @@ static void zt_accept(struct zt_listener *l)
 		}
 		c->io.fd = fd;
 		c->io.ops = &zt_tcp_ops;
+		c->src = src;
 		c->last_ms = zt_now_ms();
 		if (zt_io_add(&c->io, EPOLLIN)) {
 			close(fd);
@@ -320,6 +427,8 @@ void zt_client_send(struct zt_query *q, const uint8_t *msg, size_t len)
 				cap *= 2;
 			out = cap == c->out_cap ? c->out : realloc(c->out, cap);
 			if (out) {
+				if (!c->out_len)
+					c->write_ms = zt_now_ms();
 				c->out = out;
 				c->out_cap = cap;
 				out[c->out_len] = len >> 8;
@@ -340,20 +449,41 @@ void zt_client_send(struct zt_query *q, const uint8_t *msg, size_t len)
 	free(q);
 }
 
-/* Close TCP clients idle for ZT_TCP_IDLE_MS; when to look again. */
+/*
+ * Close TCP clients past a deadline: a query not whole ZT_TCP_MSG_MS after
+ * its first byte, answers not taken for ZT_TCP_STALL_MS, idle for
+ * ZT_TCP_IDLE_MS.  Return: when to look again.
+ */
 uint64_t zt_client_tick(uint64_t now)
 {
 	struct zt_tcp_client *c, *n;
-	uint64_t next = now + ZT_TCP_IDLE_MS;
+	uint64_t next = now + ZT_TCP_IDLE_MS, t;
+	const char *why;
 
 	for (c = zt_tcp_clients; c; c = n) {
 		n = c->next;
-		if (c->pending || c->out_len)
+		t = UINT64_MAX;
+		why = NULL;
+		if (c->in_len) {
+			t = c->msg_ms + ZT_TCP_MSG_MS;
+			why = "its query did not arrive whole in time";
+		}
+		if (c->out_len && c->write_ms + ZT_TCP_STALL_MS < t) {
+			t = c->write_ms + ZT_TCP_STALL_MS;
+			why = "it does not read its answers";
+		}
+		if (!why && !c->pending) {
+			t = c->last_ms + ZT_TCP_IDLE_MS;
+			why = "idle";
+		}
+		if (!why)
 			continue;
-		if (now >= c->last_ms + ZT_TCP_IDLE_MS)
+		if (now >= t && c->in_len + c->out_len)
+			zt_tcp_drop(c, why);
+		else if (now >= t)
 			zt_tcp_close(c);
-		else if (c->last_ms + ZT_TCP_IDLE_MS < next)
-			next = c->last_ms + ZT_TCP_IDLE_MS;
+		else if (t < next)
+			next = t;
 	}
 	return next;
 }

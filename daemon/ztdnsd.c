@@ -83,7 +83,7 @@ static void zt_log_stats(void)
 	const struct zt_stats *s = &zt.stats;
 
 	zt_log(LOG_INFO,
-	       "queries %llu, cache hits %llu, answers %llu, servfail %llu, dropped %llu, upstream errors %llu, kernel errors %llu, not learned (rebinding) %llu; cached %zu",
+	       "queries %llu, cache hits %llu, answers %llu, servfail %llu, dropped %llu, upstream errors %llu, kernel errors %llu, not learned (rebinding) %llu, TCP clients closed by limits %llu; cached %zu",
 	       (unsigned long long)s->queries,
 	       (unsigned long long)s->cache_hits,
 	       (unsigned long long)s->answers,
@@ -92,6 +92,7 @@ static void zt_log_stats(void)
 	       (unsigned long long)s->upstream_errors,
 	       (unsigned long long)s->kernel_errors,
 	       (unsigned long long)s->rebind_skipped,
+	       (unsigned long long)s->tcp_closed,
 	       zt_cache_count(zt.cache));
 }
 

@@ -78,7 +78,7 @@ struct zt_query {
 
 struct zt_stats {
 	uint64_t queries, cache_hits, answers, servfail, upstream_errors;
-	uint64_t kernel_errors, rebind_skipped, dropped;
+	uint64_t kernel_errors, rebind_skipped, dropped, tcp_closed;
 };
 
 struct zt_daemon {
