@@ -15,9 +15,9 @@
 #     dripping one byte at a time, from  deadline and by eviction: a normal
 #     8 source addresses; 100 from one   client's TCP query is answered;
 #     address                            one address holds at most 64
-#   any local user: 20 connections that  closed once the write stalls
-#     ask for large answers and never
-#     read
+#   any local user: 10 connections that  closed once the write stalls
+#     ask for 730 KB of answers and
+#     never read
 #   the protective server: closes with   a new connection, the queries
 #     queries in flight                  resent and answered; backed off
 #                                        when it never answers
@@ -138,12 +138,12 @@ wait "$drip" || soft_fail "per-source: hostile.py failed"
 pretty c "$(cat "$DOT_TMP/drip1.out")"
 zt_sane per-source
 
-pretty "" "20 clients that ask for 64 large answers each and never read"
-out=$(hostile noread --conns 20 --queries 64 --for 15 huge.ztdns.test AAAA) ||
+pretty "" "10 clients that ask for 128 large answers each and never read"
+out=$(hostile noread --conns 10 --queries 128 --for 15 huge.ztdns.test AAAA) ||
 	soft_fail "noread: hostile.py failed"
 pretty c "$out"
 case $out in
-"noread: 20 connections, 20 closed"*) ;;
+"noread: 10 connections, 10 closed"*) ;;
 *) soft_fail "noread: not every stalled client was closed: $out" ;;
 esac
 zt_sane noread

@@ -22,8 +22,9 @@ sending one byte of a query (the first of its length) and then one more
 every S seconds, never finishing; each reconnects when ztdnsd closes it.
 For T seconds; prints "drip: N opened, C closed by the server".
 
-noread: N connections from ADDR, each sending Q queries for NAME TYPE
-back to back and then reading nothing for T seconds; prints "noread: N
+noread: N connections from ADDR, with a small receive window and small
+segments, each sending Q queries for NAME TYPE back to back and then
+reading nothing for T seconds; prints "noread: N
 connections, C closed by the server" (a closed one is read to its end).
 
 pending: one connection sends Q queries for new names (P-I.wild.ztdns.test
@@ -47,8 +48,13 @@ def query(name, qtype, qid):
     return len(q).to_bytes(2, "big") + q
 
 
-def connect(a, source=None):
+def connect(a, source=None, small=False):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if small:
+        # A small window and small segments: the kernel buffers little of
+        # what ztdnsd writes, and the rest waits in ztdnsd.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
     if source:
         s.bind((source, 0))
     s.settimeout(10)
@@ -163,7 +169,7 @@ def mode_noread(a):
     socks = []
     for _ in range(a.conns):
         try:
-            s = connect(a, a.source)
+            s = connect(a, a.source, small=True)
             s.setblocking(False)
             for i in range(a.queries):
                 try:
@@ -215,9 +221,9 @@ def main():
     d.add_argument("--every", type=float, default=2)
     d.add_argument("--for", dest="seconds", type=float, default=30)
     n = sub.add_parser("noread")
-    n.add_argument("--conns", type=int, default=20)
+    n.add_argument("--conns", type=int, default=10)
     n.add_argument("--source", default="127.0.0.10")
-    n.add_argument("--queries", type=int, default=64)
+    n.add_argument("--queries", type=int, default=128)
     n.add_argument("--for", dest="seconds", type=float, default=20)
     n.add_argument("name")
     n.add_argument("type")
