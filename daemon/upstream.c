@@ -11,11 +11,18 @@
  *
  * A query goes to the first server, in the configuration's order, that is
  * not backing off.  A server backs off when a connection to it fails
- * before it is ready (TCP, TLS, trust), for 1 s doubling to 60 s; its
- * queries move to the next server.  A query whose attempt takes longer
- * than ZT_QUERY_TIMEOUT_MS also moves on when another server is usable.
- * A query no server can take, or still unanswered at its deadline, fails
- * (SERVFAIL).  A TLS session is resumed on reconnection when the server
+ * before it is ready (TCP, TLS, trust), for 1 s doubling to 60 s until it
+ * answers again; its queries move to the next server.  A query whose
+ * attempt takes longer than ZT_QUERY_TIMEOUT_MS also moves on when another
+ * server is usable.  When every server is backing off, a query waits for
+ * the first to come back, if that is before its deadline.  A query still
+ * unanswered at its deadline fails (SERVFAIL).
+ *
+ * A server may close a ready connection at any time (RFC 7766, 6.2.3):
+ * that is no failure.  The queries it had not answered are sent again on
+ * a new connection, at once; only a server that closes ZT_REDIAL_MAX + 1
+ * connections in a row with queries in flight and no answer between them
+ * backs off.  A TLS session is resumed on reconnection when the server
  * allows it.
  */
 
@@ -39,6 +46,7 @@
 #define ZT_PIPELINE		128
 #define ZT_BACKOFF_MIN_MS	1000
 #define ZT_BACKOFF_MAX_MS	60000
+#define ZT_REDIAL_MAX		2
 
 enum zt_conn_state { ZT_CONNECTING, ZT_HANDSHAKE, ZT_READY };
 
@@ -67,14 +75,18 @@ struct zt_server {
 	struct zt_conn *conn;
 	uint64_t down_until_ms;
 	unsigned int backoff_ms;
+	unsigned int drops;		/* closed in flight, since an answer */
 };
 
 static struct zt_server zt_servers[ZT_CFG_MAX_SERVERS];
 static unsigned int zt_nservers;
 static struct zt_dns_reply zt_reply;	/* one at a time: one thread */
+/* Queries waiting for a server to come back from its backoff, in order. */
+static struct zt_query *zt_wait_head, *zt_wait_tail;
 
 static const struct zt_io_ops zt_conn_ops;
 static void zt_submit(struct zt_query *q, uint64_t now, int avoid);
+static bool zt_wait(struct zt_query *q);
 
 static void zt_conn_link(struct zt_conn *c, struct zt_query *q)
 {
@@ -185,7 +197,8 @@ static void zt_conn_release(struct zt_conn *c)
 
 /*
  * Close @c; its queries go to another server (or the same, anew).  With a
- * @why, the server failed: log it and back off.
+ * @why, the server failed: log it and back off.  Without, the attempt
+ * does not count against the queries' tries.
  */
 static void zt_conn_close(struct zt_conn *c, const char *why)
 {
@@ -213,8 +226,30 @@ static void zt_conn_close(struct zt_conn *c, const char *why)
 		n = q->next;
 		q->prev = NULL;
 		q->next = NULL;
+		if (!why)
+			q->tries--;
 		zt_submit(q, now, -1);
 	}
+}
+
+/*
+ * The server ended ready connection @c, or it broke (@why).  Nothing in
+ * flight: closed, no harm done.  Queries in flight: sent again on a new
+ * connection at once, unless the server keeps closing without answering.
+ */
+static void zt_conn_drop(struct zt_conn *c, const char *why)
+{
+	struct zt_server *s = c->srv;
+
+	if (c->nsent && ++s->drops > ZT_REDIAL_MAX) {
+		zt_conn_close(c, why);
+		return;
+	}
+	if (c->nsent)
+		zt_log(LOG_DEBUG,
+		       "server %s: %s with %u quer%s in flight; sending them again",
+		       s->name, why, c->nsent, c->nsent == 1 ? "y" : "ies");
+	zt_conn_close(c, NULL);
 }
 
 static struct zt_conn *zt_conn_open(struct zt_server *s, uint64_t now)
@@ -258,9 +293,40 @@ static struct zt_conn *zt_conn_open(struct zt_server *s, uint64_t now)
 	return c;
 }
 
+/* When the first server backing off comes back (0: none is). */
+static uint64_t zt_back_ms(void)
+{
+	uint64_t t = 0;
+	unsigned int i;
+
+	for (i = 0; i < zt_nservers; i++)
+		if (!t || zt_servers[i].down_until_ms < t)
+			t = zt_servers[i].down_until_ms;
+	return t;
+}
+
+/* Keep @q until a server comes back, if one does before its deadline. */
+static bool zt_wait(struct zt_query *q)
+{
+	uint64_t back = zt_back_ms();
+
+	if (!back || back >= q->deadline_ms)
+		return false;
+	q->server = -1;
+	q->next = NULL;
+	q->prev = zt_wait_tail;
+	if (zt_wait_tail)
+		zt_wait_tail->next = q;
+	else
+		zt_wait_head = q;
+	zt_wait_tail = q;
+	return true;
+}
+
 /*
  * Give @q to the first usable server but @avoid (-1: none), or to @avoid
- * when it is the only one; or fail it.
+ * when it is the only one; or have it wait for a server backing off; or
+ * fail it.
  */
 static void zt_submit(struct zt_query *q, uint64_t now, int avoid)
 {
@@ -290,7 +356,7 @@ static void zt_submit(struct zt_query *q, uint64_t now, int avoid)
 	}
 	if (avoid >= 0)
 		zt_submit(q, now, -1);
-	else
+	else if (!zt_wait(q))
 		zt_resolve_fail(q, "no protective server is usable");
 }
 
@@ -323,6 +389,9 @@ static void zt_conn_reply(struct zt_conn *c, const uint8_t *msg, size_t len)
 		if (ret == -ENOMSG)
 			continue;	/* same ID, another question: not ours */
 		zt_conn_unlink(c, q);
+		/* An answer: the server works. */
+		c->srv->drops = 0;
+		c->srv->backoff_ms = 0;
 		if (ret == -EPROTO) {
 			snprintf(why, sizeof(why),
 				 "server %s answered RCODE %u without the question",
@@ -354,9 +423,7 @@ static bool zt_conn_read(struct zt_conn *c)
 		if (n == ZTLS_WANT_READ || n == ZTLS_WANT_WRITE)
 			return true;
 		if (n < 0) {
-			/* A server may close an idle session; not a failure. */
-			zt_conn_close(c, n == ZTLS_CLOSED && !c->nsent ?
-				      NULL : ztls_error(c->tls));
+			zt_conn_drop(c, ztls_error(c->tls));
 			return false;
 		}
 		c->in_len += n;
@@ -388,7 +455,7 @@ static bool zt_conn_write(struct zt_conn *c)
 		}
 		c->retry_len = 0;
 		if (n < 0) {
-			zt_conn_close(c, ztls_error(c->tls));
+			zt_conn_drop(c, ztls_error(c->tls));
 			return false;
 		}
 		memmove(c->out, c->out + n, c->out_len - n);
@@ -442,7 +509,6 @@ static void zt_conn_event(struct zt_io *io, uint32_t events)
 			return;
 		}
 		c->state = ZT_READY;
-		c->srv->backoff_ms = 0;
 		c->since_ms = zt_now_ms();
 		zt_log(LOG_DEBUG, "server %s: connected%s", c->srv->name,
 		       ztls_resumed(c->tls) ? ", TLS session resumed" : "");
@@ -452,7 +518,7 @@ static void zt_conn_event(struct zt_io *io, uint32_t events)
 		return;
 	/* Reported whatever the mask: reading found no end, yet it ended. */
 	if (events & (EPOLLHUP | EPOLLERR)) {
-		zt_conn_close(c, "connection lost");
+		zt_conn_drop(c, "connection lost");
 		return;
 	}
 	zt_conn_events(c);
@@ -464,13 +530,49 @@ static const struct zt_io_ops zt_conn_ops = {
 };
 
 /*
+ * Waiting queries past their deadline fail; once a server is back, the
+ * others are submitted again.  Return: when to look again.
+ */
+static uint64_t zt_wait_tick(uint64_t now, uint64_t next)
+{
+	uint64_t back = zt_back_ms();
+	struct zt_query *q, *n;
+
+	if (!zt_wait_head)
+		return next;
+	/* Detached first: a submission may have a query wait again. */
+	q = zt_wait_head;
+	zt_wait_head = NULL;
+	zt_wait_tail = NULL;
+	for (; q; q = n) {
+		n = q->next;
+		q->prev = NULL;
+		q->next = NULL;
+		if (now >= q->deadline_ms)
+			zt_resolve_fail(q, "timed out waiting for a server");
+		else if (back <= now)
+			zt_submit(q, now, -1);
+		else if (!zt_wait(q))
+			zt_resolve_fail(q, "no protective server is usable");
+	}
+	for (q = zt_wait_head; q; q = q->next)
+		if (q->deadline_ms < next)
+			next = q->deadline_ms;
+	back = zt_back_ms();
+	if (zt_wait_head && back > now && back < next)
+		next = back;
+	return next;
+}
+
+/*
  * Time passes: queries past their attempt's time move on, past their
- * deadline fail; idle or stuck connections close.  Return: when to call
- * again, at the latest.
+ * deadline fail; idle or stuck connections close; waiting queries go to
+ * a server back from its backoff.  Return: when to call again, at the
+ * latest.
  */
 uint64_t zt_upstream_tick(uint64_t now)
 {
-	uint64_t next = now + 1000;
+	uint64_t next = zt_wait_tick(now, now + 1000);
 	struct zt_query *q, *n;
 	struct zt_conn *c;
 	unsigned int i, j;
@@ -560,6 +662,12 @@ void zt_upstream_uninit(void)
 	struct zt_conn *c;
 	struct zt_query *q;
 	unsigned int i;
+
+	while ((q = zt_wait_head)) {
+		zt_wait_head = q->next;
+		zt_resolve_fail(q, "ztdnsd is stopping");
+	}
+	zt_wait_tail = NULL;
 
 	for (i = 0; i < zt_nservers; i++) {
 		c = zt_servers[i].conn;
