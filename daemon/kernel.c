@@ -5,6 +5,11 @@
  * missing before removing what is stale, so that an enforcing host never
  * loses its resolver), then apply the mode; afterwards, one ADD_ENTRIES
  * request per answer, all of its addresses or none.
+ *
+ * The module may be reloaded under ztdnsd: its family then has a new id,
+ * and it has forgotten the servers, subnets and mode.  A request that
+ * fails as if the family were gone looks the family up again; when it has
+ * a new id, the setup is done again and the request sent once more.
  */
 
 #include <errno.h>
@@ -213,26 +218,32 @@ int zt_kernel_setup(char *err, size_t errsize)
 	return ret;
 }
 
-/**
- * zt_kernel_allow() - allow entries for the addresses of one answer
- * @addrs: the addresses, TTLs already clamped
- * @n: how many (at most ZT_DNS_MAX_ADDRS)
- * @err: the kernel's reason when it refuses
- * @errsize: its size
- *
- * Returns once the kernel has acknowledged the whole batch.
- * Return: 0 or a negative errno (-ENOSPC: table full).
+/*
+ * After @ret from a request: whether the module was reloaded (and is now
+ * set up again), so that the request is worth sending once more.
  */
-int zt_kernel_allow(const struct zt_dns_addr *addrs, unsigned int n,
-		    char *err, size_t errsize)
+static bool zt_kernel_reloaded(int ret)
+{
+	char err[256];
+
+	if (ret != -ENOENT && ret != -EOPNOTSUPP && ret != -EINVAL)
+		return false;
+	if (ztnl_resolve(&zt.nl) <= 0)
+		return false;
+	zt_log(LOG_NOTICE,
+	       "the ztdns module was reloaded: setting it up again");
+	if (zt_kernel_setup(err, sizeof(err)))
+		zt_log(LOG_ERR, "kernel setup: %s", err);
+	return true;
+}
+
+static int zt_kernel_allow_once(const struct zt_dns_addr *addrs,
+				unsigned int n)
 {
 	struct nlattr *entries, *e;
 	struct nl_msg *msg;
 	unsigned int i;
-	int ret;
 
-	if (!n)
-		return 0;
 	msg = ztnl_msg_size(&zt.nl, ZTDNS_CMD_ADD_ENTRIES, 0, 64 + n * 48);
 	if (!msg)
 		return -ENOMEM;
@@ -249,13 +260,36 @@ int zt_kernel_allow(const struct zt_dns_addr *addrs, unsigned int n,
 		nla_nest_end(msg, e);
 	}
 	nla_nest_end(msg, entries);
-	ret = ztnl_send(&zt.nl, msg, NULL, NULL);
-	if (ret)
-		snprintf(err, errsize, "%s", ztnl_strerror(&zt.nl, ret));
-	return ret;
+	return ztnl_send(&zt.nl, msg, NULL, NULL);
 
 err_size:
 	nlmsg_free(msg);
-	snprintf(err, errsize, "netlink message too large");
 	return -EMSGSIZE;
+}
+
+/**
+ * zt_kernel_allow() - allow entries for the addresses of one answer
+ * @addrs: the addresses, TTLs already clamped
+ * @n: how many (at most ZT_DNS_MAX_ADDRS)
+ * @err: the kernel's reason when it refuses
+ * @errsize: its size
+ *
+ * Returns once the kernel has acknowledged the whole batch.
+ * Return: 0 or a negative errno (-ENOSPC: table full).
+ */
+int zt_kernel_allow(const struct zt_dns_addr *addrs, unsigned int n,
+		    char *err, size_t errsize)
+{
+	int ret;
+
+	if (!n)
+		return 0;
+	ret = zt_kernel_allow_once(addrs, n);
+	if (ret && zt_kernel_reloaded(ret))
+		ret = zt_kernel_allow_once(addrs, n);
+	if (ret == -EMSGSIZE)
+		snprintf(err, errsize, "netlink message too large");
+	else if (ret)
+		snprintf(err, errsize, "%s", ztnl_strerror(&zt.nl, ret));
+	return ret;
 }

@@ -83,6 +83,28 @@ err_sock:
 	return ret;
 }
 
+/**
+ * ztnl_resolve() - look the family up again, after the module was reloaded
+ * @nl: an open façade
+ *
+ * A reloaded module registers its family anew, under a new id: requests
+ * to the old one fail with -ENOENT (or reach another family).
+ *
+ * Return: 1 when the id changed (@nl now uses the new one), 0 when it did
+ * not, -ENOENT when the family is not registered.
+ */
+int ztnl_resolve(struct ztnl *nl)
+{
+	int family = genl_ctrl_resolve(nl->sock, ZTDNS_GENL_NAME);
+
+	if (family < 0)
+		return -ENOENT;
+	if (family == nl->family)
+		return 0;
+	nl->family = family;
+	return 1;
+}
+
 void ztnl_close(struct ztnl *nl)
 {
 	nl_socket_free(nl->sock);

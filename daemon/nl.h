@@ -22,6 +22,7 @@ struct ztnl {
 typedef int (*ztnl_reply_fn)(struct nl_msg *msg, void *arg);
 
 int ztnl_open(struct ztnl *nl);
+int ztnl_resolve(struct ztnl *nl);
 void ztnl_close(struct ztnl *nl);
 struct nl_msg *ztnl_msg(struct ztnl *nl, unsigned char cmd, int flags);
 struct nl_msg *ztnl_msg_size(struct ztnl *nl, unsigned char cmd, int flags,
