@@ -54,6 +54,15 @@ established() {
 		awk -v s="^($1):" '$4 ~ s' | wc -l
 }
 
+# logged_soft PART PATTERN: ztdnsd's log has a line matching PATTERN.
+logged_soft() {
+	pretty check "$1: ztdnsd log has: $2"
+	grep -Eq -- "$2" "$ZT_LOG" || soft_fail "$1: not in ztdnsd's log: $2"
+}
+
+# zt_keep NAME: ztdnsd's log kept as $ZTDNS_OUT/ztdnsd-hostile-NAME.log.
+zt_keep() { cp "$ZT_LOG" "${ZTDNS_OUT:-$DOT_TMP}/ztdnsd-hostile-$1.log" || true; }
+
 # zt_sane PART: ztdnsd still runs, its log is free of sanitizer reports,
 # and it answers a normal client over UDP and TCP; or else a failure of
 # PART, its log kept, and ztdnsd started again.
@@ -74,7 +83,7 @@ zt_sane() {
 		ok=0
 	fi
 	[ "$ok" = 1 ] && return 0
-	cp "$ZT_LOG" "${ZTDNS_OUT:-$DOT_TMP}/ztdnsd-hostile-$part.log" || true
+	zt_keep "$part"
 	zt_stop
 	zt_start "$ZT_CONF"
 }
@@ -124,6 +133,8 @@ zt_resolve -T c1.ztdns.test AAAA >/dev/null ||
 	soft_fail "drip: a second normal TCP query failed"
 wait "$drip" || soft_fail "drip: hostile.py failed"
 pretty c "$(cat "$DOT_TMP/drip.out")"
+logged_soft drip "closing TCP client 127\.0\.0\.[2-9]: every TCP slot is taken"
+logged_soft drip "closing TCP client 127\.0\.0\.[2-9]: its query did not arrive whole in time"
 zt_sane drip
 
 pretty "" "100 dripping connections from one address: at most 64 held"
@@ -136,6 +147,7 @@ pretty "" "connections from 127.0.0.11: $held"
 [ "$held" -le 64 ] || soft_fail "per-source: $held connections from one address"
 wait "$drip" || soft_fail "per-source: hostile.py failed"
 pretty c "$(cat "$DOT_TMP/drip1.out")"
+logged_soft per-source "closing TCP client 127\.0\.0\.11: its address has too many connections"
 zt_sane per-source
 
 pretty "" "10 clients that ask for 128 large answers each and never read"
@@ -146,6 +158,7 @@ case $out in
 "noread: 10 connections, 10 closed"*) ;;
 *) soft_fail "noread: not every stalled client was closed: $out" ;;
 esac
+logged_soft noread "closing TCP client 127\.0\.0\.10: it does not read its answers"
 zt_sane noread
 
 pretty "" "the module reloaded under ztdnsd: it finds the family again"
@@ -160,6 +173,8 @@ eq_soft "203.0.113.53:853" "$(ctl c server list)" "reload: servers set again"
 zt_resolve -c 80 c1.ztdns.test A >/dev/null ||
 	soft_fail "reload: resolve then connect after the reload"
 zt_sane reload
+logged_soft reload "the ztdns module was reloaded: setting it up again"
+zt_keep clients
 zt_stop
 if grep -Eq "$SAN" "$ZT_LOG"; then
 	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
@@ -191,6 +206,7 @@ out=$(zt_resolve -T -n 20 'ft%d.wild.ztdns.test' A) ||
 pretty c "$(echo "$out" | tail -n 1)"
 pretty s "flakydot.py: $(grep -c closed "$DOT_TMP/flaky55.out") connections closed"
 zt_sane flaky
+zt_keep flaky
 zt_stop
 
 pretty "" "a protective server that closes every connection unanswered: backed off"
@@ -204,6 +220,7 @@ n=$(($(grep -c closed "$DOT_TMP/flaky56.out" || true) - before))
 pretty s "flakydot.py: $n connections in about 10 s"
 [ "$n" -le 12 ] || soft_fail "silent: $n connections: not backed off"
 grep -q "retrying in" "$ZT_LOG" || soft_fail "silent: no backoff logged"
+zt_keep silent
 zt_stop
 if grep -Eq "$SAN" "$ZT_LOG"; then
 	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
