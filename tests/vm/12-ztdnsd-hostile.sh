@@ -14,7 +14,9 @@
 #   any local user: 300 connections      slots freed by the per-message
 #     dripping one byte at a time, from  deadline and by eviction: a normal
 #     8 source addresses; 100 from one   client's TCP query is answered;
-#     address                            one address holds at most 64
+#     address; 20 with slots to spare    one address holds at most 64;
+#                                        each closed 5 s after its first
+#                                        byte
 #   any local user: 10 connections that  closed once the write stalls
 #     ask for 730 KB of answers and
 #     never read
@@ -134,8 +136,19 @@ zt_resolve -T c1.ztdns.test AAAA >/dev/null ||
 wait "$drip" || soft_fail "drip: hostile.py failed"
 pretty c "$(cat "$DOT_TMP/drip.out")"
 logged_soft drip "closing TCP client 127\.0\.0\.[2-9]: every TCP slot is taken"
-logged_soft drip "closing TCP client 127\.0\.0\.[2-9]: its query did not arrive whole in time"
 zt_sane drip
+
+# The evictions above come first in the rate-limited log: the deadline
+# alone, with slots to spare.
+pretty "" "20 dripping connections, slots to spare: closed 5 s after their first byte"
+out=$(hostile drip --conns 20 --sources 127.0.0.12-12 --every 1 --for 9) ||
+	soft_fail "deadline: hostile.py failed"
+pretty c "$out"
+closed=$(echo "$out" | sed -n 's/.*, \([0-9]*\) closed by the server$/\1/p')
+[ "${closed:-0}" -ge 20 ] ||
+	soft_fail "deadline: dripping connections not closed: $out"
+logged_soft deadline "closing TCP client 127\.0\.0\.12: its query did not arrive whole in time"
+zt_sane deadline
 
 pretty "" "100 dripping connections from one address: at most 64 held"
 hostile drip --conns 100 --sources 127.0.0.11-11 --every 1 --for 14 \
