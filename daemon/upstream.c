@@ -247,8 +247,9 @@ static void zt_conn_drop(struct zt_conn *c, const char *why)
 	}
 	if (c->nsent)
 		zt_log(LOG_DEBUG,
-		       "server %s: %s with %u quer%s in flight; sending them again",
-		       s->name, why, c->nsent, c->nsent == 1 ? "y" : "ies");
+		       "server %s: %s with %u quer%s in flight; sending %s again",
+		       s->name, why, c->nsent, c->nsent == 1 ? "y" : "ies",
+		       c->nsent == 1 ? "it" : "them");
 	zt_conn_close(c, NULL);
 }
 
