@@ -18,8 +18,9 @@ first query of the round: around the time their answers come back.
 Prints "reset: R rounds of N, round trip MS ms".
 
 drip: N connections, from source addresses A..B of 127/8 in turn, each
-sending one byte of a query (the first of its length) and then one more
-every S seconds, never finishing; each reconnects when ztdnsd closes it.
+sending one byte of a 64-byte query (the first of its length) and then
+one more every S seconds, never finishing within T; each reconnects when
+ztdnsd closes it.
 For T seconds; prints "drip: N opened, C closed by the server".
 
 noread: N connections from ADDR, with a small receive window and small
@@ -122,9 +123,13 @@ def sources(spec):
     return ["%s.%d" % (base[0], i) for i in range(int(base[1]), int(hi) + 1)]
 
 
+DRIP = b"\x00\x40" + bytes(64)  # a length of 64, then its bytes
+
+
 def mode_drip(a):
     src = sources(a.sources)
     conns = {}
+    sent = {}
     opened = closed = 0
 
     def open_one(i):
@@ -132,8 +137,9 @@ def mode_drip(a):
         try:
             s = connect(a, src[i % len(src)])
             s.setblocking(False)
-            s.send(b"\0")
+            s.send(DRIP[:1])
             conns[i] = s
+            sent[i] = 1
             opened += 1
         except OSError:
             conns.pop(i, None)
@@ -152,7 +158,8 @@ def mode_drip(a):
                     raise OSError
             except BlockingIOError:
                 try:
-                    s.send(b"\0")	# the length's second byte, then more
+                    s.send(DRIP[sent[i]:sent[i] + 1])
+                    sent[i] += 1
                     continue
                 except OSError:
                     pass
