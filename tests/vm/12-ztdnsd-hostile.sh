@@ -50,10 +50,13 @@ hostile() { pretty c "hostile.py $*"; ip netns exec "c-$pid" python3 "$HOSTILE" 
 # cpu_ticks: ztdnsd's user + system time so far, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ZT_PID/stat" 2>/dev/null || echo 0; }
 
-# established SRC: ztdnsd's established TCP connections from SRC (a regex).
+# established SRC: ztdnsd's established TCP connections from SRC (a regex);
+# those still in the listener's accept queue have no process yet and do
+# not count.
 established() {
-	ip netns exec "c-$pid" ss -Htn state established '( sport = :53 )' |
-		awk -v s="^($1):" '$4 ~ s' | wc -l
+	ip netns exec "c-$pid" ss -Htnp state established '( sport = :53 )' |
+		awk -v s="^($1):" -v p="pid=$ZT_PID," '$4 ~ s && index($0, p)' |
+		wc -l
 }
 
 # logged_soft PART PATTERN: ztdnsd's log has a line matching PATTERN.
