@@ -11,9 +11,10 @@
  * sending when the packet is sent from process context (connect(),
  * sendto()); a packet sent from softirq context (a retransmission) shows
  * pid=0 comm=-.  The uid is the owner of the packet's socket, or of the
- * listener for a SYN-ACK; a packet with no socket (a reset, an ICMP error)
- * shows uid=-.  Lines beyond the rate limit (10 per 5 s per namespace) are
- * counted and summarised; events have their own limit (netlink.c).
+ * listener for a SYN-ACK; a packet with no socket, or the kernel's own (a
+ * reset, a time-wait ACK, an ICMP error), shows uid=-.  Lines beyond the
+ * rate limit (10 per 5 s per namespace) are counted and summarised; events
+ * have their own limit (netlink.c).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -65,7 +66,8 @@ static bool ztdns_skb_uid(struct net *net, const struct sk_buff *skb, u32 *uid)
 {
 	const struct sock *sk = skb_to_full_sk(skb);
 
-	if (!sk || !sk_fullsock(sk))
+	/* The kernel's own sockets (resets, time-wait ACKs) have no owner. */
+	if (!sk || !sk_fullsock(sk) || sk->sk_kern_sock)
 		return false;
 	*uid = from_kuid_munged(&init_user_ns, sock_net_uid(net, sk));
 	return true;

@@ -178,10 +178,11 @@ static void ztdns_entry_free_rcu(struct rcu_head *rcu)
 static void ztdns_entry_remove(struct ztdns_entries *es, int fam,
 			       struct ztdns_entry *e)
 {
-	/* Cannot fail for an entry that is in the table. */
-	WARN_ON(fam == ZTDNS_FAM_IPV4 ?
-		rhashtable_remove_fast(&es->ht[fam], &e->node, ztdns_params4) :
-		rhashtable_remove_fast(&es->ht[fam], &e->node, ztdns_params6));
+	/* Cannot fail for an entry that is in the table; never free twice. */
+	if (WARN_ON(fam == ZTDNS_FAM_IPV4 ?
+		    rhashtable_remove_fast(&es->ht[fam], &e->node, ztdns_params4) :
+		    rhashtable_remove_fast(&es->ht[fam], &e->node, ztdns_params6)))
+		return;
 	WRITE_ONCE(es->count, es->count - 1);
 	call_rcu(&e->rcu, ztdns_entry_free_rcu);
 }
@@ -255,10 +256,26 @@ static int ztdns_victim_cmp(const void *a, const void *b)
 
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
-	/* The same entry seen twice (a walk across a rehash) sorts together. */
+	return x->e == y->e ? 0 : x->e < y->e ? -1 : 1;
+}
+
+/* By entry, then rank: the sightings of one entry next to each other. */
+static int ztdns_victim_entry_cmp(const void *a, const void *b)
+{
+	const struct ztdns_victim *x = a, *y = b;
+
 	if (x->e != y->e)
 		return x->e < y->e ? -1 : 1;
-	return 0;
+	return x->rank == y->rank ? 0 : x->rank < y->rank ? -1 : 1;
+}
+
+static int ztdns_req_cmp(const void *a, const void *b)
+{
+	const struct ztdns_entry_req *x = a, *y = b;
+
+	if (x->fam != y->fam)
+		return x->fam < y->fam ? -1 : 1;
+	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
 }
 
 static int ztdns_ptr_cmp(const void *a, const void *b)
@@ -357,10 +374,16 @@ static int ztdns_entries_evict(struct ztdns_entries *es, unsigned int want,
 					   v, &nv);
 	}
 	rcu_read_unlock();
-	sort(v, nv, sizeof(*v), ztdns_victim_cmp, NULL);
+	/*
+	 * A walk across a rehash may see an entry twice, with two ranks if a
+	 * packet touched it in between: keep one sighting of each, then
+	 * order them by rank.
+	 */
+	sort(v, nv, sizeof(*v), ztdns_victim_entry_cmp, NULL);
 	for (i = 0; i < nv; i++)
 		if (!i || v[i].e != v[i - 1].e)
 			v[got++] = v[i];
+	sort(v, got, sizeof(*v), ztdns_victim_cmp, NULL);
 	if (got < want) {
 		kvfree(v);
 		return -ENOSPC;
@@ -391,23 +414,23 @@ int ztdns_entries_add(struct ztdns_entries *es,
 		      unsigned int max, u64 now, u64 grace, struct mutex *lock,
 		      unsigned int *evicted)
 {
+	unsigned int i, nfound = 0, nnew = 0, fresh = 0;
+	struct ztdns_entry_req *news;
 	struct ztdns_entry **found;
-	unsigned int i, nfound = 0;
 	struct ztdns_undo *undo;
 	int ret = 0;
 
 	lockdep_assert_held(lock);
 	*evicted = 0;
 	found = kvmalloc_array(n, sizeof(*found), GFP_KERNEL);
+	news = kvmalloc_array(n, sizeof(*news), GFP_KERNEL);
 	undo = kvmalloc_array(n, sizeof(*undo), GFP_KERNEL);
-	if (!found || !undo) {
+	if (!found || !news || !undo) {
 		ret = -ENOMEM;
 		goto out;
 	}
 
-	/* What exists already; the rest needs room (an address given twice
-	 * is counted twice, which may only evict one entry too many).
-	 */
+	/* What exists already; the rest, each address once, needs room. */
 	rcu_read_lock();
 	for (i = 0; i < n; i++) {
 		struct ztdns_entry *e = ztdns_entry_get(es, reqs[i].fam,
@@ -415,15 +438,26 @@ int ztdns_entries_add(struct ztdns_entries *es,
 
 		if (e)
 			found[nfound++] = e;
+		else
+			news[nnew++] = reqs[i];
 	}
 	rcu_read_unlock();
-	if (n - nfound > max) {
+	sort(news, nnew, sizeof(*news), ztdns_req_cmp, NULL);
+	for (i = 0; i < nnew; i++)
+		if (!i || ztdns_req_cmp(&news[i], &news[i - 1]))
+			fresh++;
+	/*
+	 * More new addresses than the table holds, or a table already over
+	 * a lowered max_entries: no eviction makes room (the reaper trims
+	 * the dead).
+	 */
+	if (fresh > max || es->count > max) {
 		ret = -ENOSPC;
 		goto out;
 	}
-	if (es->count + (n - nfound) > max) {
+	if (es->count + fresh > max) {
 		sort(found, nfound, sizeof(*found), ztdns_ptr_cmp, NULL);
-		ret = ztdns_entries_evict(es, es->count + (n - nfound) - max,
+		ret = ztdns_entries_evict(es, es->count + fresh - max,
 					  found, nfound, now, grace, evicted);
 		if (ret)
 			goto out;
@@ -473,6 +507,7 @@ out:
 	if (!ret || *evicted)
 		es->generation++;
 	kvfree(undo);
+	kvfree(news);
 	kvfree(found);
 	return ret;
 }
@@ -541,11 +576,14 @@ unsigned int ztdns_entries_reap(struct ztdns_entries *es, u64 now, u64 grace,
  */
 unsigned int ztdns_entries_flush(struct ztdns_entries *es, struct mutex *lock)
 {
-	unsigned int removed = 0;
+	unsigned int removed = 0, pass;
 
 	lockdep_assert_held(lock);
-	/* A walk may miss entries across a resize: repeat until empty. */
-	while (es->count)
+	/*
+	 * A walk may miss entries across a resize: repeat, a few times; adds
+	 * that land while the mutex is dropped between chunks may stay.
+	 */
+	for (pass = 0; es->count && pass < 4; pass++)
 		removed += ztdns_entries_sweep(es, true, 0, 0, lock);
 	return removed;
 }

@@ -18,15 +18,18 @@
  * (TCP_NEW_SYN_RECV) or, with a SYN cookie under a flood, from no socket;
  * no process can send either.  A later packet of the flow passes if it
  * comes from a full TCP socket and carries no SYN: that is the socket the
- * listener created (accept()).  An outbound connect() cannot pass itself
+ * listener created (accept()), once a listener's SYN-ACK of that flow
+ * left (a SYN noted on the ends of an outbound connection makes no reply
+ * of it), and not while the socket is still in SYN_RECV (a Fast Open child
+ * of a SYN the peer may have forged).  An outbound connect() cannot pass itself
  * off as one, even from a listener's port (SO_REUSEPORT) to the address
  * and port a peer connected from: its first packet is a SYN from a full
  * socket, judged by its destination like every packet; refused, the
  * socket never sends anything else.  A simultaneous open answers with a
  * SYN-ACK from a full socket, judged the same way.  Each packet of the
  * accepted socket renews the flow for ZTDNS_FLOW_TCP_IDLE (as conntrack
- * keeps an established connection); a FIN or RST shortens that to
- * ZTDNS_FLOW_FIN_IDLE.
+ * keeps an established connection); a FIN or RST, either way, shortens
+ * that to ZTDNS_FLOW_FIN_IDLE for good.
  *
  *	peer                        host (enforcing)
  *	SYN  ------------------->   LOCAL_IN: noted; listener: request socket
@@ -36,9 +39,8 @@
  *
  * UDP.  The hook at LOCAL_IN notes every datagram delivered to this host
  * from a network device; a datagram from that local port back to the
- * peer's address and port
- * passes for ZTDNS_FLOW_UDP_IDLE after the last one either way (conntrack's
- * udp_timeout).  That is what a DNS, NTP or syslog server needs.
+ * peer's address and port passes for ZTDNS_FLOW_UDP_IDLE after the last
+ * one the peer sent (conntrack's udp_timeout).  That is what a DNS, NTP or syslog server needs.
  *
  * Not covered, and documented: a sender who can forge source addresses can
  * open a UDP return path to the forged address, for a local port it sent
@@ -75,7 +77,11 @@ struct ztdns_flow {
 	struct rhash_head node;
 	struct ztdns_flow_key key;
 	u64 expires;		/* ns, ztdns_now() */
+	bool accepted;		/* TCP: a listener's SYN-ACK left */
 	bool established;	/* TCP: the accepted socket has sent */
+	bool closing;		/* TCP: a FIN or RST left; never renewed past
+				 * ZTDNS_FLOW_FIN_IDLE again
+				 */
 	struct rcu_head rcu;
 };
 
@@ -124,8 +130,9 @@ static void ztdns_flow_free_rcu(struct rcu_head *rcu)
 
 static void ztdns_flow_remove(struct ztdns_flows *fl, struct ztdns_flow *f)
 {
-	/* Two CPUs may both find it expired: only one removes it. */
-	if (rhashtable_remove_fast(&fl->ht, &f->node, ztdns_flow_params))
+	/* Only the reaper removes flows; it cannot fail. */
+	if (WARN_ON_ONCE(rhashtable_remove_fast(&fl->ht, &f->node,
+						ztdns_flow_params)))
 		return;
 	atomic_dec(&fl->count);
 	call_rcu(&f->rcu, ztdns_flow_free_rcu);
@@ -156,6 +163,14 @@ bool ztdns_flows_note(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
 	struct ztdns_flow *f, *old;
 
 	f = rhashtable_lookup(&fl->ht, k, ztdns_flow_params);
+	if (f && now >= READ_ONCE(f->expires)) {
+		/* Expired, not yet reaped: a new flow on the same ends. */
+		WRITE_ONCE(f->accepted, false);
+		WRITE_ONCE(f->established, false);
+		WRITE_ONCE(f->closing, false);
+		WRITE_ONCE(f->expires, now + idle);
+		return true;
+	}
 	if (f) {
 		/* A SYN again does not shorten an established flow. */
 		if (!READ_ONCE(f->established))
@@ -204,12 +219,27 @@ bool ztdns_flows_reply(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
 	if (!f || now >= READ_ONCE(f->expires))
 		return false;
 	if (k->proto != IPPROTO_TCP) {
-		ztdns_flow_touch(f, now + ZTDNS_FLOW_UDP_IDLE);
-	} else if (what == ZTDNS_FLOW_SYNACK) {
+		/* Renewed by what the peer sends, not by what leaves. */
+		return true;
+	}
+	if (what == ZTDNS_FLOW_SYNACK) {
+		if (!READ_ONCE(f->accepted))
+			WRITE_ONCE(f->accepted, true);
 		/* A retransmitted SYN-ACK; never shortens an established flow. */
 		if (!READ_ONCE(f->established))
 			ztdns_flow_touch(f, now + ZTDNS_FLOW_SYN_IDLE);
-	} else if (what == ZTDNS_FLOW_CLOSE) {
+		return true;
+	}
+	/*
+	 * Only a flow whose SYN a listener answered: a SYN noted on the four
+	 * addresses and ports of an outbound connection makes no reply of it.
+	 */
+	if (!READ_ONCE(f->accepted))
+		return false;
+	if (what == ZTDNS_FLOW_CLOSE || READ_ONCE(f->closing)) {
+		/* After a FIN or RST the last ACKs may renew it, not by days. */
+		if (!READ_ONCE(f->closing))
+			WRITE_ONCE(f->closing, true);
 		ztdns_flow_touch(f, min(READ_ONCE(f->expires),
 					now + ZTDNS_FLOW_FIN_IDLE));
 	} else {
@@ -218,6 +248,27 @@ bool ztdns_flows_reply(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
 		ztdns_flow_touch(f, now + ZTDNS_FLOW_TCP_IDLE);
 	}
 	return true;
+}
+
+/**
+ * ztdns_flows_peer_close() - a peer's FIN or RST for a flow it opened
+ * @fl: the flows of a namespace
+ * @k: the flow, local end first
+ * @now: the current time (ns)
+ *
+ * Context: the packet path, under rcu_read_lock().
+ */
+void ztdns_flows_peer_close(struct ztdns_flows *fl,
+			    const struct ztdns_flow_key *k, u64 now)
+{
+	struct ztdns_flow *f = rhashtable_lookup(&fl->ht, k, ztdns_flow_params);
+
+	if (!f)
+		return;
+	if (!READ_ONCE(f->closing))
+		WRITE_ONCE(f->closing, true);
+	ztdns_flow_touch(f, min(READ_ONCE(f->expires),
+				now + ZTDNS_FLOW_FIN_IDLE));
 }
 
 /**

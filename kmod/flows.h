@@ -39,6 +39,8 @@ bool ztdns_flows_note(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
 		      u64 now);
 bool ztdns_flows_reply(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
 		       u64 now, enum ztdns_flow_pkt what);
+void ztdns_flows_peer_close(struct ztdns_flows *fl,
+			    const struct ztdns_flow_key *k, u64 now);
 unsigned int ztdns_flows_reap(struct ztdns_flows *fl, u64 now);
 
 int ztdns_flows_module_init(void);

@@ -44,6 +44,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <asm/unaligned.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -113,18 +114,46 @@ static noinline bool ztdns_parse_ip_options(const struct sk_buff *skb,
 	return true;
 }
 
-/* An IPv6 routing header with segments left: the destination is a hop. */
+/*
+ * An IPv6 routing header with segments left, anywhere in the chain: the
+ * destination is a hop.  Headers that cannot be read count as routed
+ * (fail closed).
+ */
 static noinline bool ztdns_ipv6_src_routed(const struct sk_buff *skb)
 {
-	const struct ipv6_rt_hdr *rh;
-	struct ipv6_rt_hdr _rh;
-	unsigned int off = 0;
+	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr _ip6h;
+	u8 nexthdr, _h[4];
+	const u8 *h;
+	int i;
 
-	if (ipv6_find_hdr(skb, &off, NEXTHDR_ROUTING, NULL, NULL) < 0)
-		return false;
-	rh = skb_header_pointer(skb, off, sizeof(_rh), &_rh);
-	/* Cut short: it may still route; refuse. */
-	return !rh || rh->segments_left;
+	ip6h = skb_header_pointer(skb, skb_network_offset(skb), sizeof(_ip6h),
+				  &_ip6h);
+	if (!ip6h)
+		return true;
+	nexthdr = ip6h->nexthdr;
+	for (i = 0; i < 16 && ipv6_ext_hdr(nexthdr) && nexthdr != NEXTHDR_NONE;
+	     i++) {
+		h = skb_header_pointer(skb, off, sizeof(_h), _h);
+		if (!h)
+			return true;
+		if (nexthdr == NEXTHDR_ROUTING && h[3])
+			return true;
+		if (nexthdr == NEXTHDR_FRAGMENT) {
+			/* A later fragment carries no header of the chain. */
+			if (get_unaligned_be16(h + 2) & ~0x7)
+				return false;
+			off += 8;
+		} else if (nexthdr == NEXTHDR_AUTH) {
+			off += (h[1] + 2) << 2;
+		} else {
+			off += (h[1] + 1) << 3;
+		}
+		nexthdr = h[0];
+	}
+	/* More headers than any real packet has: refuse. */
+	return i == 16;
 }
 
 /*
@@ -309,11 +338,22 @@ static bool ztdns_is_loopback(const struct ztdns_pkt *p)
 }
 
 /*
+ * A TCP Fast Open server sends its SYN-ACK from the child socket it made
+ * for the SYN: in SYN_RECV, with the request still attached.
+ */
+static bool ztdns_tfo_child(const struct sock *sk)
+{
+	return sk_fullsock(sk) && sk->sk_protocol == IPPROTO_TCP &&
+	       sk->sk_type == SOCK_STREAM && sk->sk_state == TCP_SYN_RECV &&
+	       rcu_access_pointer(tcp_sk(sk)->fastopen_rsk);
+}
+
+/*
  * Only the kernel sends a SYN-ACK from a request socket (a listener's, for
- * a SYN it received) or, with a SYN cookie, from none; a SYN-ACK of a full
- * socket is a simultaneous open, which an outbound connect() may cause.  A
- * reply of an accepted TCP connection comes from a full socket and carries
- * no SYN.  See flows.c.
+ * a SYN it received), from none (a SYN cookie) or from a Fast Open child;
+ * a SYN-ACK of another full socket is a simultaneous open, which an
+ * outbound connect() may cause.  A reply of an accepted TCP connection
+ * comes from a full socket and carries no SYN.  See flows.c.
  */
 static __always_inline bool ztdns_maybe_reply(const struct ztdns_pkt *p,
 					      const struct sock *sk)
@@ -326,8 +366,15 @@ static __always_inline bool ztdns_maybe_reply(const struct ztdns_pkt *p,
 		return false;
 	if ((p->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) ==
 	    (TCPHDR_SYN | TCPHDR_ACK))
-		return !sk || sk->sk_state == TCP_NEW_SYN_RECV;
-	return !(p->tcp_flags & TCPHDR_SYN) && sk && sk_fullsock(sk);
+		return !sk || sk->sk_state == TCP_NEW_SYN_RECV ||
+		       ztdns_tfo_child(sk);
+	/*
+	 * A TCP socket, or the kernel's own (resets and time-wait ACKs), not
+	 * a raw socket crafting TCP.
+	 */
+	return !(p->tcp_flags & TCPHDR_SYN) && sk && sk_fullsock(sk) &&
+	       (sk->sk_type == SOCK_STREAM || sk->sk_kern_sock) &&
+	       sk->sk_state != TCP_SYN_RECV;
 }
 
 /* A flow, local end first: the packet's source (out) or destination. */
@@ -361,10 +408,12 @@ static noinline bool ztdns_is_reply(struct ztdns_net *zn,
 }
 
 /*
- * Where a DHCP client message may go: broadcast (or DHCPv6's
- * All_DHCP_Relay_Agents_and_Servers), an on-link address (a server or
- * relay on the link, a unicast renew), or a server the administrator
- * named in dhcp_servers (a relayed network's renew).
+ * Where a DHCP client message may go: broadcast or an on-link address (a
+ * server or relay on the link, a unicast renew); for DHCPv6,
+ * All_DHCP_Relay_Agents_and_Servers or a link-local address (a device
+ * route or an IPsec policy can make any IPv6 address look on-link); or a
+ * server the administrator named in dhcp_servers (a relayed network's
+ * renew).
  */
 static bool ztdns_dhcp_dest(const struct ztdns_pkt *p)
 {
@@ -372,10 +421,10 @@ static bool ztdns_dhcp_dest(const struct ztdns_pkt *p)
 		.s6_addr = { 0xff, 0x02, [13] = 0x01, [15] = 0x02 },
 	};
 
-	if (p->on_link)
-		return true;
-	if (p->fam == ZTDNS_FAM_IPV4 ? p->daddr.ip4 == htonl(INADDR_BROADCAST) :
-	    ipv6_addr_equal(&p->daddr.ip6, &all_servers))
+	if (p->fam == ZTDNS_FAM_IPV4 ?
+	    p->daddr.ip4 == htonl(INADDR_BROADCAST) || p->on_link :
+	    ipv6_addr_equal(&p->daddr.ip6, &all_servers) ||
+	    ipv6_addr_type(&p->daddr.ip6) & IPV6_ADDR_LINKLOCAL)
 		return true;
 	return ztdns_params_dhcp_server(p->fam, &p->daddr);
 }
@@ -383,8 +432,8 @@ static bool ztdns_dhcp_dest(const struct ztdns_pkt *p)
 /*
  * What joining a network needs of ICMPv6: router and neighbour
  * solicitations and neighbour advertisements (not advertisements of a
- * router, nor redirects) with hop limit 255, to a multicast, link-local or
- * on-link address, so never beyond the link; and MLD reports (and
+ * router, nor redirects) with hop limit 255, to a link-scope multicast,
+ * link-local or on-link address, so never beyond the link; and MLD reports (and
  * queries) with hop limit 1 to link-scope multicast.
  */
 static bool ztdns_is_ndp(const struct ztdns_pkt *p)
@@ -396,7 +445,8 @@ static bool ztdns_is_ndp(const struct ztdns_pkt *p)
 	case NDISC_NEIGHBOUR_SOLICITATION:
 	case NDISC_NEIGHBOUR_ADVERTISEMENT:
 		return p->hop_limit == 255 &&
-		       (ipv6_addr_is_multicast(d) ||
+		       ((ipv6_addr_is_multicast(d) &&
+			 IPV6_ADDR_MC_SCOPE(d) == IPV6_ADDR_SCOPE_LINKLOCAL) ||
 			ipv6_addr_type(d) & IPV6_ADDR_LINKLOCAL || p->on_link);
 	case ICMPV6_MGM_QUERY:
 	case ICMPV6_MGM_REPORT:
@@ -528,9 +578,10 @@ static unsigned int ztdns_hook6(void *priv, struct sk_buff *skb,
 
 /*
  * LOCAL_IN: note each TCP SYN and UDP datagram that a network device
- * delivered to this host, so that its replies may leave (flows.c).  Not
- * what came over loopback: a local process may have forged its source
- * (IP_FREEBIND).  It never refuses anything.
+ * delivered to this host, so that its replies may leave, and a peer's FIN
+ * or RST, which ends that (flows.c).  Not what came over loopback: a local
+ * process may have forged its source (IP_FREEBIND).  It never refuses
+ * anything.
  */
 static unsigned int ztdns_hook_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state, int fam)
@@ -542,14 +593,16 @@ static unsigned int ztdns_hook_in(void *priv, struct sk_buff *skb,
 	if (READ_ONCE(zn->cfg->mode) == ZTDNS_MODE_OFF ||
 	    !state->in || (state->in->flags & IFF_LOOPBACK))
 		return NF_ACCEPT;
-	if (!ztdns_parse(skb, fam, &p) || !p.has_ports)
-		return NF_ACCEPT;
-	if (p.proto != IPPROTO_UDP &&
-	    (p.proto != IPPROTO_TCP ||
-	     (p.tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) != TCPHDR_SYN))
+	if (!ztdns_parse(skb, fam, &p) || !p.has_ports ||
+	    (p.proto != IPPROTO_UDP && p.proto != IPPROTO_TCP))
 		return NF_ACCEPT;
 	ztdns_flow_key(&p, false, &k);
-	ztdns_flows_note(&zn->flows, &k, ztdns_now());
+	if (p.proto == IPPROTO_UDP ||
+	    (p.tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+		ztdns_flows_note(&zn->flows, &k, ztdns_now());
+	else if (p.tcp_flags & (TCPHDR_FIN | TCPHDR_RST) &&
+		 atomic_read(&zn->flows.count))
+		ztdns_flows_peer_close(&zn->flows, &k, ztdns_now());
 	return NF_ACCEPT;
 }
 

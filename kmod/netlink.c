@@ -21,6 +21,7 @@
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
+#include "params.h"
 
 static struct genl_family ztdns_genl_family;
 
@@ -186,16 +187,18 @@ static int ztdns_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ztdns_net *zn = ztdns_info_net(info);
 	struct ztdns_config *cfg = zn->cfg;
+	bool is_params = cfg == &ztdns_params;
 	struct nlattr **a = info->attrs;
 	u32 min_ttl, max_ttl;
 	int ret;
 
 	/*
-	 * The parameters' lock too: in the initial namespace these are the
-	 * module parameters, and min_ttl <= max_ttl must hold across both
-	 * ways of writing them.
+	 * In the initial namespace these are the module parameters: their
+	 * lock too, so that min_ttl <= max_ttl holds across both ways of
+	 * writing them.
 	 */
-	kernel_param_lock(THIS_MODULE);
+	if (is_params)
+		kernel_param_lock(THIS_MODULE);
 	mutex_lock(&zn->lock);
 	min_ttl = a[ZTDNS_A_MIN_TTL] ? nla_get_u32(a[ZTDNS_A_MIN_TTL]) :
 				       READ_ONCE(cfg->min_ttl);
@@ -203,7 +206,8 @@ static int ztdns_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 				       READ_ONCE(cfg->max_ttl);
 	if (min_ttl > max_ttl) {
 		mutex_unlock(&zn->lock);
-		kernel_param_unlock(THIS_MODULE);
+		if (is_params)
+			kernel_param_unlock(THIS_MODULE);
 		NL_SET_ERR_MSG(info->extack, "min_ttl would exceed max_ttl");
 		return -EINVAL;
 	}
@@ -211,7 +215,8 @@ static int ztdns_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	ret = a[ZTDNS_A_MODE] ? ztdns_set_mode(zn, nla_get_u8(a[ZTDNS_A_MODE])) : 0;
 	if (ret) {
 		mutex_unlock(&zn->lock);
-		kernel_param_unlock(THIS_MODULE);
+		if (is_params)
+			kernel_param_unlock(THIS_MODULE);
 		NL_SET_ERR_MSG(info->extack, "the module is being removed");
 		return ret;
 	}
@@ -226,7 +231,8 @@ static int ztdns_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	if (a[ZTDNS_A_ALLOW_NDP])
 		WRITE_ONCE(cfg->allow_ndp, nla_get_u8(a[ZTDNS_A_ALLOW_NDP]));
 	mutex_unlock(&zn->lock);
-	kernel_param_unlock(THIS_MODULE);
+	if (is_params)
+		kernel_param_unlock(THIS_MODULE);
 	return 0;
 }
 
@@ -716,7 +722,7 @@ static size_t ztdns_event_size(const struct ztdns_event *ev)
  * @zn: the namespace the packet left from
  * @ev: what happened, with its owner filled in
  *
- * At most ZTDNS_EVENTS_PER_SEC per namespace; what the limit or memory
+ * At most events_per_sec per namespace; what the limit or memory
  * holds back is counted in ZTDNS_STATS_A_EVENTS_DROPPED.  The group is
  * for CAP_NET_ADMIN only: events name other users' processes and peers.
  *
@@ -729,6 +735,10 @@ void ztdns_nl_event(struct ztdns_net *zn, const struct ztdns_event *ev)
 	struct nlattr *nest;
 	void *hdr;
 
+	/* The parameter may have changed; a racy write of a bound is benign. */
+	if (unlikely(READ_ONCE(zn->event_rs.burst) !=
+		     READ_ONCE(ztdns_events_per_sec)))
+		WRITE_ONCE(zn->event_rs.burst, READ_ONCE(ztdns_events_per_sec));
 	if (!__ratelimit(&zn->event_rs))
 		goto drop;
 	msg = genlmsg_new(ztdns_event_size(ev), GFP_ATOMIC);

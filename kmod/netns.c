@@ -265,7 +265,7 @@ static int __net_init ztdns_net_init(struct net *net)
 	ratelimit_state_init(&zn->log_rs, 5 * HZ, 10);
 	ratelimit_set_flags(&zn->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	atomic_set(&zn->log_suppressed, 0);
-	ratelimit_state_init(&zn->event_rs, HZ, ZTDNS_EVENTS_PER_SEC);
+	ratelimit_state_init(&zn->event_rs, HZ, READ_ONCE(ztdns_events_per_sec));
 	ratelimit_set_flags(&zn->event_rs, RATELIMIT_MSG_ON_RELEASE);
 	if (net_eq(net, &init_net)) {
 		zn->cfg = &ztdns_params;

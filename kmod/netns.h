@@ -17,9 +17,6 @@
 
 #define ZTDNS_MAX_SERVERS 64
 
-/* Events sent to the "events" group per second and namespace, at most. */
-#define ZTDNS_EVENTS_PER_SEC 1000
-
 /* Per-CPU counters, indexed by enum ztdns_stats_attr. */
 struct ztdns_stats {
 	u64 c[__ZTDNS_STATS_A_MAX];

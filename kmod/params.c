@@ -39,6 +39,7 @@ struct ztdns_config ztdns_params = {
 };
 
 u8 ztdns_netns_mode = ZTDNS_MODE_OFF;
+u32 ztdns_events_per_sec = 1000;
 
 #define ZTDNS_LIST_MAX 1024
 static char ztdns_servers_param[ZTDNS_LIST_MAX];
@@ -120,6 +121,9 @@ static int ztdns_param_set_u32(const char *val, const struct kernel_param *kp)
 		hi = ZTDNS_MAX_TTL;
 	} else if (kp->arg == &ztdns_params.max_entries) {
 		lo = 1;
+	} else if (kp->arg == &ztdns_events_per_sec) {
+		lo = 1;
+		hi = 1000000;
 	}
 	if (v < lo || v > hi)
 		return -EINVAL;
@@ -447,10 +451,13 @@ module_param_cb(max_entries, &ztdns_u32_ops, &ztdns_params.max_entries, 0644);
 MODULE_PARM_DESC(max_entries, "allow entries per namespace (default 1048576)");
 module_param_cb(log, &ztdns_log_ops, &ztdns_params.log, 0644);
 MODULE_PARM_DESC(log, "kernel log: 0 none, 1 blocks, 2 blocks and permits (default 1)");
+module_param_cb(events_per_sec, &ztdns_u32_ops, &ztdns_events_per_sec, 0644);
+MODULE_PARM_DESC(events_per_sec,
+		 "events sent to the \"events\" group per second and namespace, at most (default 1000)");
 module_param_named(allow_dhcp, ztdns_params.allow_dhcp, bool, 0644);
 MODULE_PARM_DESC(allow_dhcp, "pass DHCP and DHCPv6 client packets (default Y)");
 module_param_named(allow_ndp, ztdns_params.allow_ndp, bool, 0644);
-MODULE_PARM_DESC(allow_ndp, "pass NDP (ICMPv6 133-137) (default Y)");
+MODULE_PARM_DESC(allow_ndp, "pass NDP (ICMPv6 133, 135, 136 and MLD) (default Y)");
 module_param_cb(servers, &ztdns_list_ops, ztdns_servers_param, 0644);
 MODULE_PARM_DESC(servers, "protective DNS servers, addr[:port] list (port 853)");
 module_param_cb(subnets, &ztdns_list_ops, ztdns_subnets_param, 0644);

@@ -29,6 +29,7 @@ struct ztdns_config {
 
 extern struct ztdns_config ztdns_params;
 extern u8 ztdns_netns_mode;
+extern u32 ztdns_events_per_sec;
 
 int ztdns_mode_parse(const char *s);
 const char *ztdns_mode_name(u8 mode);

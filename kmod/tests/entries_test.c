@@ -235,6 +235,22 @@ static void ztdns_test_entries_evict(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, add(f, r, 6, 4, T0 + S(100)), -ENOSPC);
 }
 
+/* An address given several times in a batch needs one place, not more. */
+static void ztdns_test_entries_batch_dups(struct kunit *test)
+{
+	struct entries_fixture *f = test->priv;
+	struct ztdns_entry_req old = v4(1, 100);
+	struct ztdns_entry_req dups[3] = { v4(2, 10), v4(2, 20), v4(2, 30) };
+	unsigned int evicted = 99;
+
+	KUNIT_ASSERT_EQ(test, add(f, &old, 1, 2, T0), 0);
+	KUNIT_EXPECT_EQ(test, add_evicting(f, dups, 3, 2, T0, &evicted), 0);
+	KUNIT_EXPECT_EQ(test, evicted, 0U);
+	KUNIT_EXPECT_EQ(test, f->es.count, 2U);
+	KUNIT_EXPECT_EQ(test, find(f, &dups[0])->expires, T0 + S(30));
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &old));
+}
+
 /*
  * Regression: a batch whose TTL is 0 (min_ttl=0) met a full table.  The
  * first address was inserted already dead, the in-batch sweep freed it, and
@@ -369,6 +385,7 @@ static struct kunit_case ztdns_entries_cases[] = {
 	KUNIT_CASE(ztdns_test_entries_extend),
 	KUNIT_CASE(ztdns_test_entries_limit),
 	KUNIT_CASE(ztdns_test_entries_evict),
+	KUNIT_CASE(ztdns_test_entries_batch_dups),
 	KUNIT_CASE(ztdns_test_entries_born_dead),
 	KUNIT_CASE(ztdns_test_entries_extend_dead),
 	KUNIT_CASE(ztdns_test_entries_batch),

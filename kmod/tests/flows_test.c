@@ -82,6 +82,8 @@ static void ztdns_test_flows_tcp(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, note(fl, &b, FT0));
 	KUNIT_EXPECT_TRUE(test, note(fl, &a, FT0));	/* again: no copy */
 	KUNIT_EXPECT_EQ(test, atomic_read(&fl->count), 2);
+	/* Noted, but no listener answered its SYN: nothing is a reply. */
+	KUNIT_EXPECT_FALSE(test, reply(fl, &b, FT0 + FS(1), false));
 	/* Another protocol or port is another flow. */
 	KUNIT_EXPECT_FALSE(test, reply(fl, &udp, FT0, false));
 	/* Never answered: gone after the SYN-ACK retries. */
@@ -94,10 +96,21 @@ static void ztdns_test_flows_tcp(struct kunit *test)
 	/* A FIN: two minutes more at most. */
 	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(7200), true));
 	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(7200 + 119), true));
+	/* The last ACK after the FIN does not renew it by days. */
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(7200 + 119), false));
 	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(7200 + 121), false));
-	KUNIT_EXPECT_EQ(test, ztdns_flows_reap(fl, FT0 + FS(7200 + 121)), 2U);
+	/* Expired, not yet reaped: a new SYN on the same ends starts anew. */
+	KUNIT_EXPECT_TRUE(test, note(fl, &a, FT0 + FS(7200 + 121)));
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(7200 + 122), false));
+	rcu_read_lock();
+	KUNIT_EXPECT_TRUE(test, ztdns_flows_reply(fl, &a, FT0 + FS(7200 + 122),
+						  ZTDNS_FLOW_SYNACK));
+	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(7200 + 122), false));
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(7200 + 122), true));
+	KUNIT_EXPECT_EQ(test, ztdns_flows_reap(fl, FT0 + FS(7200 + 300)), 2U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fl->count), 0);
-	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(7200 + 121), false));
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(7200 + 300), false));
 }
 
 static void ztdns_test_flows_udp(struct kunit *test)
@@ -107,15 +120,33 @@ static void ztdns_test_flows_udp(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE(test, note(fl, &a, FT0));
 	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(29), false));
-	/* The reply renewed it. */
-	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(58), false));
-	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(58 + 31), false));
+	/* What leaves does not renew it; what the peer sends does. */
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(31), false));
+	KUNIT_EXPECT_TRUE(test, note(fl, &a, FT0 + FS(40)));
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(69), false));
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(71), false));
 	KUNIT_EXPECT_EQ(test, ztdns_flows_reap(fl, FT0 + FS(100)), 1U);
+}
+
+/* A peer's FIN or RST ends the flow soon, whatever leaves after it. */
+static void ztdns_test_flows_peer_close(struct kunit *test)
+{
+	struct ztdns_flows *fl = test->priv;
+	struct ztdns_flow_key a = flow(IPPROTO_TCP, 40000);
+
+	KUNIT_ASSERT_TRUE(test, note(fl, &a, FT0));
+	rcu_read_lock();
+	KUNIT_EXPECT_TRUE(test, ztdns_flows_reply(fl, &a, FT0, ZTDNS_FLOW_SYNACK));
+	ztdns_flows_peer_close(fl, &a, FT0 + FS(10));
+	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE(test, reply(fl, &a, FT0 + FS(20), false));
+	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(131), false));
 }
 
 static struct kunit_case ztdns_flows_cases[] = {
 	KUNIT_CASE(ztdns_test_flows_tcp),
 	KUNIT_CASE(ztdns_test_flows_udp),
+	KUNIT_CASE(ztdns_test_flows_peer_close),
 	{}
 };
 

@@ -55,18 +55,21 @@ n0 ctl a allow add 203.0.113.12
 n0 ctl a allow flush
 logged 'ztdns: flushed 1 allow entries \(netns'
 
-# A flood: events stop at 1000 a second and the rest are counted as
-# dropped; log lines stop at 10 per 5 s and a summary says how many were
-# held back.
+# A flood: events stop at events_per_sec (20 here) a second and the rest
+# are counted as dropped; log lines stop at 10 per 5 s and a summary says
+# how many were held back.
 n0 ctl a set log 1
+n0 sh -c "echo 20 > $PARAMS/events_per_sec"
 dropped=$(counter a events_dropped)
 nsx a python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(20000):
+for i in range(2000):
     s.sendto(b"x", ("203.0.113.99", 9))
 '
 expect test "$(counter a events_dropped)" -gt "$dropped"
+n0 sh -c "echo 1000 > $PARAMS/events_per_sec"
+refuse "Invalid argument" bash -c "echo 0 > $PARAMS/events_per_sec"
 for _ in $(seq 100); do
 	[ "$(testlog | grep -c 'audit lines suppressed')" -gt 0 ] && break
 	sleep 0.2

@@ -73,9 +73,9 @@
  *     packet has no socket with an owner), ZTDNS_EVENT_A_PID (u32),
  *     ZTDNS_EVENT_A_COMM (string)
  *   Joining the group needs CAP_NET_ADMIN, as every command does: events
- *   name other users' processes and destinations.  At most 1000 events a
- *   second per namespace are sent; ZTDNS_STATS_A_EVENTS_DROPPED counts
- *   the rest.
+ *   name other users' processes and destinations.  At most events_per_sec
+ *   (a module parameter, 1000 by default) events a second per namespace
+ *   are sent; ZTDNS_STATS_A_EVENTS_DROPPED counts the rest.
  */
 #ifndef _UAPI_LINUX_ZTDNS_H
 #define _UAPI_LINUX_ZTDNS_H
