@@ -817,15 +817,15 @@ int zt_dns_client_reply(uint8_t *out, size_t size, const uint8_t *msg,
 	}
 
 	flags = (get16(msg + 2) & ~ZT_DNS_RD) | (q->flags & ZT_DNS_RD);
-	if ((ret == -ENOSPC && size >= limit) || (!ret && s.n + opt > limit)) {
+	if (ret && !(ret == -ENOSPC && size >= limit))
+		return ret;
+	if (ret || s.n + opt > limit) {
 		/* Too long for the client: header and question, TC. */
 		flags |= ZT_DNS_TC;
 		memset(count, 0, sizeof(count));
 		n = qend;
 		if (n <= size)
 			memcpy(out, msg, n);
-	} else if (ret) {
-		return ret;
 	} else {
 		n = s.n;
 	}
