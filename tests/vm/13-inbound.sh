@@ -3,7 +3,8 @@
 # to it are answered, IPv4 and IPv6, though the peer's address was never
 # resolved; and nothing outbound can pass itself off as such a reply.  A
 # listener's SYN-ACK names the listener's owner in the log (not a uid read
-# past the end of the request socket).
+# past the end of the request socket): checked in the events, which the
+# log's rate limit does not thin out.
 #
 #   a-PID (enforce)                           b-PID (off)
 #     va 192.0.2.1/24, 2001:db8::1/64 <--veth--> vb 192.0.2.2/24, 2001:db8::2/64
@@ -22,6 +23,18 @@ ip -n "a-$pid" link set va up
 ip -n "b-$pid" link set vb up
 n0 ctl a mode enforce
 n0 ctl a set log 2
+# The events of a: the log lines are rate-limited, the events are not (at
+# this test's pace).
+ip netns exec "a-$pid" "$CTL" --json monitor >/tmp/events-$pid.json &
+joined() {
+	ip netns exec "a-$pid" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
+		/proc/net/netlink
+}
+for _ in $(seq 200); do
+	joined && break
+	sleep 0.1
+done
+expect joined
 
 cleanup() {
 	kill $(jobs -p) 2>/dev/null || true
@@ -88,7 +101,22 @@ expect client 2001:db8::1 tcp
 expect client 192.0.2.1 udp 40201
 expect client 2001:db8::1 udp 40202
 # The listener's SYN-ACK: passed, and the owner is the listener's.
-logged 'ztdns: permit tcp 192.0.2.1:2222 -> 192.0.2.2:[0-9]* uid=65534 '
+event() {
+	python3 - "/tmp/events-$pid.json" "$@" <<'PY'
+import json, sys
+want = dict(a.split("=", 1) for a in sys.argv[2:])
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if all(str(e.get(k)) == v for k, v in want.items()):
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+for _ in $(seq 50); do
+	event verdict=permit proto=tcp sport=2222 daddr=192.0.2.2 uid=65534 && break
+	sleep 0.2
+done
+expect event verdict=permit proto=tcp sport=2222 daddr=192.0.2.2 uid=65534
 expect test "$(counter a blocked)" -eq 0
 
 # What an attacker in a tries.  Nothing of b was resolved, so outbound
@@ -99,6 +127,7 @@ block a udp 2001:db8::2 40202 --sport 5354
 # ...and a connect() from a listener's port (SO_REUSEPORT beside it) to
 # the address and port a peer connected from: the same four addresses and
 # ports as an accepted connection, but it starts with a SYN.
+blocked=$(counter a blocked)
 refuse "refused" ip netns exec "a-$pid" python3 - "b-$pid" "$TOP/tests/vm/echo.py" <<'PY'
 import socket, subprocess, sys, time
 def sock():
@@ -143,5 +172,10 @@ try:
 finally:
     srv.kill()
 PY
-logged 'ztdns: block tcp 192.0.2.1:2224 -> 192.0.2.2:40300'
+expect test "$(counter a blocked)" -gt "$blocked"
+for _ in $(seq 50); do
+	event verdict=block proto=tcp sport=2224 daddr=192.0.2.2 dport=40300 && break
+	sleep 0.2
+done
+expect event verdict=block proto=tcp sport=2224 daddr=192.0.2.2 dport=40300
 expect test "$(counter a blocked)" -ge 4
