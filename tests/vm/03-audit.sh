@@ -12,19 +12,8 @@ ns_dummy a
 n0 ctl a mode enforce
 logged 'ztdns: mode off -> enforce \(netns'
 
-ip netns exec "a-$pid" "$CTL" --json monitor >/tmp/events-$pid.json &
+monitor_start a /tmp/events-$pid.json
 mon=$!
-# Wait until the monitor has joined the group: a generic netlink socket
-# (protocol 16) with a group bit set in /proc/net/netlink.
-joined() {
-	ip netns exec "a-$pid" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
-		/proc/net/netlink
-}
-for _ in $(seq 200); do
-	joined && break
-	sleep 0.1
-done
-expect joined
 
 # Refused as an unprivileged user: uid and command in the log line.
 n0 ip netns exec "a-$pid" $NOBODY "$PROBE" udp 203.0.113.9 5353 --sport 40001 || true

@@ -25,16 +25,7 @@ n0 ctl a mode enforce
 n0 ctl a set log 2
 # The events of a: the log lines are rate-limited, the events are not (at
 # this test's pace).
-ip netns exec "a-$pid" "$CTL" --json monitor >/tmp/events-$pid.json &
-joined() {
-	ip netns exec "a-$pid" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
-		/proc/net/netlink
-}
-for _ in $(seq 200); do
-	joined && break
-	sleep 0.1
-done
-expect joined
+monitor_start a /tmp/events-$pid.json
 
 cleanup() {
 	kill $(jobs -p) 2>/dev/null || true
@@ -112,11 +103,7 @@ for line in open(sys.argv[1]):
 sys.exit(1)
 PY
 }
-for _ in $(seq 50); do
-	event verdict=permit proto=tcp sport=2222 daddr=192.0.2.2 uid=65534 && break
-	sleep 0.2
-done
-expect event verdict=permit proto=tcp sport=2222 daddr=192.0.2.2 uid=65534
+eventually event verdict=permit proto=tcp sport=2222 daddr=192.0.2.2 uid=65534
 expect test "$(counter a blocked)" -eq 0
 
 # What an attacker in a tries.  Nothing of b was resolved, so outbound
@@ -173,9 +160,5 @@ finally:
     srv.kill()
 PY
 expect test "$(counter a blocked)" -gt "$blocked"
-for _ in $(seq 50); do
-	event verdict=block proto=tcp sport=2224 daddr=192.0.2.2 dport=40300 && break
-	sleep 0.2
-done
-expect event verdict=block proto=tcp sport=2224 daddr=192.0.2.2 dport=40300
+eventually event verdict=block proto=tcp sport=2224 daddr=192.0.2.2 dport=40300
 expect test "$(counter a blocked)" -ge 4

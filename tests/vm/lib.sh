@@ -86,6 +86,34 @@ ns_dummy() {
 	ip -n "$1-$pid" -6 route add 2001:db8::/32 dev dummy0
 }
 
+# monitor_start NS FILE: ztdnsctl --json monitor in NS, into FILE, in the
+# background ($! is its pid); returns once it has joined the events group
+# (a generic netlink socket, protocol 16, with a group bit set in
+# /proc/net/netlink).
+monitor_start() {
+	ip netns exec "$1-$pid" "$CTL" --json monitor >"$2" &
+	local i
+	for i in $(seq 200); do
+		monitor_joined "$1" && return
+		sleep 0.1
+	done
+	expect monitor_joined "$1"
+}
+monitor_joined() {
+	ip netns exec "$1-$pid" awk '$2 == 16 && $4 != "00000000" { f = 1 } END { exit !f }' \
+		/proc/net/netlink
+}
+
+# eventually CMD...: CMD succeeds within 10 s (polled), else fail.
+eventually() {
+	local i
+	for i in $(seq 50); do
+		"$@" && return
+		sleep 0.2
+	done
+	expect "$@"
+}
+
 # counter NS NAME: a counter of the namespace.
 counter() { ctl "$1" --json stats | jget "$2"; }
 
