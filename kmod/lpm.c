@@ -170,8 +170,10 @@ static struct ztdns_lpm_node __rcu **ztdns_lpm_slot(struct ztdns_lpm *t,
 static struct ztdns_lpm_node *ztdns_lpm_node_new(const u8 *key, u8 cidr,
 						 u8 bits, bool value)
 {
-	struct ztdns_lpm_node *n = kmem_cache_zalloc(ztdns_lpm_cache, GFP_KERNEL);
+	struct ztdns_lpm_node *n;
 
+	/* Charged to whoever adds the subnet: a container's root may. */
+	n = kmem_cache_zalloc(ztdns_lpm_cache, GFP_KERNEL_ACCOUNT);
 	if (!n)
 		return NULL;
 	ztdns_lpm_mask(n->key, key, cidr, bits);
@@ -434,7 +436,7 @@ void ztdns_lpm_replace(struct ztdns_lpm *t, struct ztdns_lpm *from,
 
 int __init ztdns_lpm_module_init(void)
 {
-	ztdns_lpm_cache = KMEM_CACHE(ztdns_lpm_node, 0);
+	ztdns_lpm_cache = KMEM_CACHE(ztdns_lpm_node, SLAB_ACCOUNT);
 	return ztdns_lpm_cache ? 0 : -ENOMEM;
 }
 

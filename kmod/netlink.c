@@ -217,7 +217,10 @@ static int ztdns_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&zn->lock);
 		if (is_params)
 			kernel_param_unlock(THIS_MODULE);
-		NL_SET_ERR_MSG(info->extack, "the module is being removed");
+		if (ret == -EBUSY)
+			NL_SET_ERR_MSG(info->extack, "the module is being removed");
+		else
+			NL_SET_ERR_MSG(info->extack, "cannot set the namespace up");
 		return ret;
 	}
 	WRITE_ONCE(cfg->min_ttl, min_ttl);
@@ -300,6 +303,14 @@ static int ztdns_nl_add_entries(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(reqs))
 		return PTR_ERR(reqs);
 	mutex_lock(&zn->lock);
+	/* Entries in a namespace that is still off: it needs its tables. */
+	ret = ztdns_net_activate(zn);
+	if (ret) {
+		mutex_unlock(&zn->lock);
+		kvfree(reqs);
+		NL_SET_ERR_MSG(info->extack, "cannot set the namespace up");
+		return ret;
+	}
 	max = READ_ONCE(ztdns_params.max_entries);	/* global */
 	ret = ztdns_entries_add(&zn->entries, reqs, n, max, ztdns_now(),
 				(u64)READ_ONCE(zn->cfg->grace) * NSEC_PER_SEC,
@@ -328,7 +339,8 @@ static int ztdns_nl_del_entries(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(reqs))
 		return PTR_ERR(reqs);
 	mutex_lock(&zn->lock);
-	ret = ztdns_entries_del(&zn->entries, reqs, n, &bad, &zn->lock);
+	ret = zn->active ? ztdns_entries_del(&zn->entries, reqs, n, &bad,
+					     &zn->lock) : -ENOENT;
 	mutex_unlock(&zn->lock);
 	kvfree(reqs);
 	if (ret == -ENOENT)
@@ -342,7 +354,7 @@ static int ztdns_nl_flush_entries(struct sk_buff *skb, struct genl_info *info)
 	unsigned int n;
 
 	mutex_lock(&zn->lock);
-	n = ztdns_entries_flush(&zn->entries, &zn->lock);
+	n = zn->active ? ztdns_entries_flush(&zn->entries, &zn->lock) : 0;
 	mutex_unlock(&zn->lock);
 	pr_info("flushed %u allow entries (netns %u)\n", n, zn->net->ns.inum);
 	return 0;
@@ -362,7 +374,11 @@ static int ztdns_dump_entries_start(struct netlink_callback *cb)
 
 	if (!ctx)
 		return -ENOMEM;
-	rhashtable_walk_enter(&zn->entries.ht[ZTDNS_FAM_IPV4], &ctx->it);
+	/* A namespace that never became active has no tables: empty. */
+	if (ztdns_net_active(zn))
+		rhashtable_walk_enter(&zn->entries.ht[ZTDNS_FAM_IPV4], &ctx->it);
+	else
+		ctx->fam = ZTDNS_FAM_MAX;
 	cb->args[0] = (long)ctx;
 	return 0;
 }

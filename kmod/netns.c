@@ -40,6 +40,8 @@ u64 ztdns_stats_read(const struct ztdns_net *zn, int counter)
 	int cpu;
 
 	/* Every packet ends in exactly one of these: one count less per packet. */
+	if (!ztdns_net_active(zn))
+		return 0;
 	if (counter == ZTDNS_STATS_A_PACKETS)
 		return ztdns_stats_read(zn, ZTDNS_STATS_A_PERMITTED) +
 		       ztdns_stats_read(zn, ZTDNS_STATS_A_AUDITED) +
@@ -54,17 +56,25 @@ u64 ztdns_stats_read(const struct ztdns_net *zn, int counter)
  * @zn: the namespace
  * @mode: an enum ztdns_mode value
  *
- * Takes a module reference when the namespace starts enforcing and drops
- * it when it stops.
+ * Activates the namespace when it leaves off for the first time.  Takes a
+ * module reference when the namespace starts enforcing and drops it when
+ * it stops.
  *
- * Return: 0, -EINVAL, or -EBUSY if the module is being removed.
+ * Context: zn->lock held, unless the namespace is active already.
+ * Return: 0, -EINVAL, -ENOMEM, or -EBUSY if the module is being removed.
  */
 int ztdns_set_mode(struct ztdns_net *zn, u8 mode)
 {
+	int ret;
 	u8 old;
 
 	if (mode > ZTDNS_MODE_MAX)
 		return -EINVAL;
+	if (mode != ZTDNS_MODE_OFF) {
+		ret = ztdns_net_activate(zn);
+		if (ret)
+			return ret;
+	}
 	mutex_lock(&ztdns_mode_lock);
 	old = READ_ONCE(zn->cfg->mode);
 	if (mode == ZTDNS_MODE_ENFORCE && !zn->pinned) {
@@ -110,7 +120,7 @@ static int ztdns_servers_replace(struct ztdns_net *zn, int skip,
 	struct ztdns_servers *old = ztdns_servers_deref(zn), *new;
 	unsigned int n = old ? old->n : 0, i, j = 0;
 
-	new = kzalloc(struct_size(new, s, n + 1), GFP_KERNEL);
+	new = kzalloc(struct_size(new, s, n + 1), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
@@ -182,7 +192,7 @@ int ztdns_set_servers(struct ztdns_net *zn, const struct ztdns_server *srvs,
 	unsigned int i;
 
 	lockdep_assert_held(&zn->lock);
-	new = kzalloc(struct_size(new, s, n), GFP_KERNEL);
+	new = kzalloc(struct_size(new, s, n), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
@@ -245,6 +255,53 @@ static void ztdns_reaper(struct work_struct *work)
 }
 
 /**
+ * ztdns_net_activate() - give a namespace its tables, counters and hooks
+ * @zn: the namespace
+ *
+ * Done once, when the namespace first leaves mode off or is first given an
+ * entry; they stay until the namespace dies.  Memory is charged to the
+ * caller's cgroup where the allocator allows.  Published with
+ * smp_store_release(): a reader that sees ztdns_net_active() sees them.
+ *
+ * Context: zn->lock held, unless the namespace is active already.
+ * Return: 0 or a negative errno (nothing changed).
+ */
+int ztdns_net_activate(struct ztdns_net *zn)
+{
+	int ret;
+
+	if (ztdns_net_active(zn))
+		return 0;
+	lockdep_assert_held(&zn->lock);
+	zn->stats = alloc_percpu_gfp(struct ztdns_stats, GFP_KERNEL_ACCOUNT);
+	if (!zn->stats)
+		return -ENOMEM;
+	ret = ztdns_entries_init(&zn->entries);
+	if (ret)
+		goto err_entries;
+	ret = ztdns_flows_init(&zn->flows);
+	if (ret)
+		goto err_flows;
+	ret = ztdns_hooks_register(zn);
+	if (ret)
+		goto err_hooks;
+	/* Pairs with ztdns_net_active(): the tables before the flag. */
+	smp_store_release(&zn->active, true);
+	queue_delayed_work(system_power_efficient_wq, &zn->reaper,
+			   ZTDNS_REAP_INTERVAL);
+	return 0;
+
+err_hooks:
+	ztdns_flows_destroy(&zn->flows);
+err_flows:
+	ztdns_entries_destroy(&zn->entries);
+err_entries:
+	free_percpu(zn->stats);
+	zn->stats = NULL;
+	return ret;
+}
+
+/**
  * ztdns_init_pernet() - the state of the initial namespace
  *
  * Return: it.
@@ -254,10 +311,19 @@ struct ztdns_net *ztdns_init_pernet(void)
 	return ztdns_pernet(&init_net);
 }
 
+/* What ztdns_net_activate() made, once no hook and no reaper runs. */
+static void ztdns_net_free(struct ztdns_net *zn)
+{
+	ztdns_flows_destroy(&zn->flows);
+	ztdns_entries_destroy(&zn->entries);
+	free_percpu(zn->stats);
+}
+
 static int __net_init ztdns_net_init(struct net *net)
 {
 	struct ztdns_net *zn = ztdns_pernet(net);
-	int ret;
+	u8 mode = READ_ONCE(ztdns_netns_mode);
+	int ret = 0;
 
 	zn->net = net;
 	mutex_init(&zn->lock);
@@ -278,30 +344,29 @@ static int __net_init ztdns_net_init(struct net *net)
 	ztdns_lpm_init(&zn->subnets[ZTDNS_FAM_IPV6], 128);
 	INIT_DELAYED_WORK(&zn->reaper, ztdns_reaper);
 
-	zn->stats = alloc_percpu(struct ztdns_stats);
-	if (!zn->stats)
-		return -ENOMEM;
-	ret = ztdns_entries_init(&zn->entries);
+	/*
+	 * The initial namespace is what the module parameters and sysfs
+	 * configure: active from the start.  Another starts in netns_mode,
+	 * and costs nothing until it leaves off.
+	 */
+	mutex_lock(&zn->lock);
+	if (net_eq(net, &init_net))
+		ret = ztdns_net_activate(zn);
+	else if (mode != ZTDNS_MODE_OFF)
+		ret = ztdns_set_mode(zn, mode);
+	mutex_unlock(&zn->lock);
 	if (ret)
-		goto err_entries;
-	ret = ztdns_flows_init(&zn->flows);
-	if (ret)
-		goto err_flows;
-	ret = ztdns_hooks_register(zn);
-	if (ret)
-		goto err_hooks;
-	if (!net_eq(net, &init_net))
-		ztdns_set_mode(zn, READ_ONCE(ztdns_netns_mode));
-	queue_delayed_work(system_power_efficient_wq, &zn->reaper,
-			   ZTDNS_REAP_INTERVAL);
+		goto err;
 	return 0;
 
-err_hooks:
-	ztdns_flows_destroy(&zn->flows);
-err_flows:
-	ztdns_entries_destroy(&zn->entries);
-err_entries:
-	free_percpu(zn->stats);
+err:
+	/* No ->exit for a namespace whose ->init failed: undo it all here. */
+	if (ztdns_net_active(zn)) {
+		ztdns_hooks_unregister(zn);	/* waits for running hooks */
+		cancel_delayed_work_sync(&zn->reaper);
+		ztdns_net_free(zn);
+	}
+	mutex_destroy(&zn->lock);
 	return ret;
 }
 
@@ -311,7 +376,10 @@ err_entries:
  */
 static void __net_exit ztdns_net_pre_exit(struct net *net)
 {
-	ztdns_hooks_unregister(ztdns_pernet(net));
+	struct ztdns_net *zn = ztdns_pernet(net);
+
+	if (ztdns_net_active(zn))
+		ztdns_hooks_unregister(zn);
 }
 
 static void __net_exit ztdns_net_exit(struct net *net)
@@ -330,9 +398,8 @@ static void __net_exit ztdns_net_exit(struct net *net)
 	ztdns_lpm_free(&zn->subnets[ZTDNS_FAM_IPV6], &zn->lock);
 	ztdns_flush_servers(zn);
 	mutex_unlock(&zn->lock);
-	ztdns_flows_destroy(&zn->flows);
-	ztdns_entries_destroy(&zn->entries);
-	free_percpu(zn->stats);
+	if (ztdns_net_active(zn))
+		ztdns_net_free(zn);
 	mutex_destroy(&zn->lock);
 }
 

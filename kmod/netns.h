@@ -36,7 +36,13 @@ struct ztdns_servers {
 	struct ztdns_server s[];
 };
 
-/* Per network namespace state; lives as long as its namespace. */
+/*
+ * Per network namespace state; lives as long as its namespace.  What costs
+ * memory, timers or packet-path time (the tables, the per-CPU counters,
+ * the hooks and the reaper) exists only once the namespace is active: from
+ * the first time it leaves mode off or is given an entry, until it dies.
+ * A namespace that stays off holds this structure and nothing else.
+ */
 struct ztdns_net {
 	struct net *net;
 	/* The knobs in force: &ztdns_params in the initial namespace, &own else. */
@@ -56,12 +62,24 @@ struct ztdns_net {
 	struct ratelimit_state event_rs;
 	/* Holds a module reference while enforcing; under ztdns_mode_lock. */
 	bool pinned;
+	/*
+	 * Set once, under lock, when what follows and entries, flows and the
+	 * reaper exist; read locklessly with ztdns_net_active().
+	 */
+	bool active;
 	/* LOCAL_OUT and LOCAL_IN hooks, IPv4 and IPv6; priv points back here. */
 	struct nf_hook_ops hook_ops[4];
 	struct ztdns_stats __percpu *stats;
 };
 
 extern unsigned int ztdns_net_id;
+
+/* Whether the tables, counters and hooks exist; they stay until exit. */
+static inline bool ztdns_net_active(const struct ztdns_net *zn)
+{
+	/* Pairs with ztdns_net_activate(): the flag, then the tables. */
+	return smp_load_acquire(&zn->active);
+}
 
 static inline struct ztdns_net *ztdns_pernet(const struct net *net)
 {
@@ -81,6 +99,7 @@ static inline u64 ztdns_now(void)
 }
 
 u64 ztdns_stats_read(const struct ztdns_net *zn, int counter);
+int ztdns_net_activate(struct ztdns_net *zn);
 int ztdns_set_mode(struct ztdns_net *zn, u8 mode);
 int ztdns_add_server(struct ztdns_net *zn, const struct ztdns_server *srv);
 int ztdns_del_server(struct ztdns_net *zn, const struct ztdns_server *srv);
