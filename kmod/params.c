@@ -329,6 +329,8 @@ struct ztdns_dhcp_servers {
 static char ztdns_dhcp_param[ZTDNS_LIST_MAX];
 static struct ztdns_dhcp_servers __rcu *ztdns_dhcp_servers;
 static DEFINE_MUTEX(ztdns_dhcp_lock);
+/* Set by ztdns_params_uninit(): the file outlives module_exit a moment. */
+static bool ztdns_dhcp_gone;
 
 /**
  * ztdns_params_dhcp_server() - whether dhcp_servers names an address
@@ -381,6 +383,11 @@ static int ztdns_param_set_dhcp(const char *val, const struct kernel_param *kp)
 			p++;
 	}
 	mutex_lock(&ztdns_dhcp_lock);
+	if (ztdns_dhcp_gone) {
+		mutex_unlock(&ztdns_dhcp_lock);
+		kfree(new);
+		return -ENODEV;
+	}
 	old = rcu_replace_pointer(ztdns_dhcp_servers, new,
 				  lockdep_is_held(&ztdns_dhcp_lock));
 	mutex_unlock(&ztdns_dhcp_lock);
@@ -406,6 +413,8 @@ void ztdns_params_uninit(void)
 	mutex_lock(&ztdns_dhcp_lock);
 	old = rcu_replace_pointer(ztdns_dhcp_servers, NULL,
 				  lockdep_is_held(&ztdns_dhcp_lock));
+	/* A write between module_exit and the removal of its file. */
+	ztdns_dhcp_gone = true;
 	mutex_unlock(&ztdns_dhcp_lock);
 	/* No hook runs any more; a write since queued its own free. */
 	kfree(old);
