@@ -46,6 +46,7 @@
 
 #include <asm/unaligned.h>
 #include <linux/icmpv6.h>
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
@@ -70,16 +71,32 @@
 
 #define ZTDNS_HOOK_PRIORITY (NF_IP_PRI_RAW - 10)
 
-/* Routed to the destination without a gateway: it is on a local link. */
-static noinline bool ztdns_on_link(const struct sk_buff *skb, int fam)
+/*
+ * On a local link: routed without a gateway.  For IPv4 the destination
+ * must also lie in a subnet of an address of the output device: a device
+ * route alone ("default dev wg0", a point-to-point link) reaches the whole
+ * internet without a gateway.
+ */
+static noinline bool ztdns_on_link(const struct sk_buff *skb,
+				   const struct ztdns_pkt *p)
 {
 	const struct dst_entry *dst = skb_dst(skb);
+	const struct in_ifaddr *ifa;
+	struct in_device *in_dev;
 
 	if (!dst)
 		return false;
-	if (fam == ZTDNS_FAM_IPV4)
-		return !((const struct rtable *)dst)->rt_uses_gateway;
-	return !(((const struct rt6_info *)dst)->rt6i_flags & RTF_GATEWAY);
+	if (p->fam == ZTDNS_FAM_IPV6)
+		return !(((const struct rt6_info *)dst)->rt6i_flags & RTF_GATEWAY);
+	if (((const struct rtable *)dst)->rt_uses_gateway || !dst->dev)
+		return false;
+	in_dev = __in_dev_get_rcu(dst->dev);
+	if (!in_dev)
+		return false;
+	in_dev_for_each_ifa_rcu(ifa, in_dev)
+		if (ifa->ifa_prefixlen < 32 && inet_ifa_match(p->daddr.ip4, ifa))
+			return true;
+	return false;
 }
 
 /*
@@ -191,7 +208,7 @@ static noinline void ztdns_parse_dhcp(const struct sk_buff *skb, int thoff,
 		}
 	}
 	if (p->dhcp_client)
-		p->on_link = ztdns_on_link(skb, p->fam);
+		p->on_link = ztdns_on_link(skb, p);
 }
 
 /**
@@ -302,7 +319,7 @@ static __always_inline bool ztdns_parse(const struct sk_buff *skb, int fam,
 		p->has_icmp = true;
 		if (fam == ZTDNS_FAM_IPV6 && *type >= ICMPV6_MGM_QUERY &&
 		    *type <= NDISC_REDIRECT)
-			p->on_link = ztdns_on_link(skb, fam);
+			p->on_link = ztdns_on_link(skb, p);
 		break;
 	}
 	return true;

@@ -36,6 +36,9 @@ pass a dhcp 192.0.2.67
 pass a dhcp ff02::1:2 --dev dummy0
 pass a dhcp fe80::547 --dev dummy0
 block a dhcp 198.51.103.67
+# A device route without a gateway is not a link (wg-quick's "default dev
+# wg0"): 203.0.113.0/24 goes to dummy0, but no address there covers it.
+block a dhcp 203.0.113.67
 # An IPv6 address is on-link by a route alone: only link-local counts.
 block a dhcp 2001:db8::547
 block a dhcp 2001:db8:9::547
