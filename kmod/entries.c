@@ -22,7 +22,8 @@
  *
  *	now < max(expires, last_use + grace)
  *
- * where last_use is the time of the last packet that hit it (0: none yet).
+ * where last_use is the time of the last packet that hit it (none yet:
+ * ZTDNS_UNUSED and the time it was added).
  * A connection that keeps talking therefore outlives the TTL, and an idle
  * one is cut grace seconds after its last packet or at the TTL, whichever
  * is later.  A hit on a live entry refreshes last_use at most every
@@ -53,7 +54,7 @@
  * a window of the table that starts at a random bucket:
  *
  *	rank 0   dead (not yet reaped)
- *	rank 1   never carried a packet, soonest expiry first
+ *	rank 1   never carried a packet, least recently added first
  *	rank 2   idle for longer than grace, soonest expiry first
  *	never    carried a packet within the last grace seconds, or an
  *	         address of the batch itself
@@ -62,9 +63,13 @@
  * ZTDNS_EVICT_MIN): an add costs a bounded amount of work however large
  * the table, never a sweep of it under the mutex.  If the window holds too
  * few candidates the batch fails with ENOSPC and nothing changed.  So a
- * flood of answers pushes out other answers that nobody used, soonest
- * expiring first, but never a destination in use: a connection that
- * carried a packet in the last grace seconds keeps its entry.
+ * flood of answers pushes out other answers that nobody used, oldest
+ * first, but never a destination in use: a connection that carried a
+ * packet in the last grace seconds keeps its entry.  Unused entries go by
+ * the time they were added, not by their expiry: whoever floods chooses
+ * the TTLs of its answers, and longer ones would make another user's
+ * fresh answer, resolved a moment before its connect, the first to go.
+ * Adding an unused address again counts as adding it now.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -229,6 +234,7 @@ static unsigned int ztdns_entries_sweep(struct ztdns_entries *es, bool all,
 struct ztdns_undo {
 	struct ztdns_entry *e;
 	u64 old_expires;	/* U64_MAX: e was new */
+	u64 old_last, new_last;	/* last_use, if the batch wrote it */
 	u8 fam;
 };
 
@@ -236,10 +242,15 @@ static void ztdns_entries_undo(struct ztdns_entries *es,
 			       struct ztdns_undo *undo, unsigned int n)
 {
 	while (n--) {
-		if (undo[n].old_expires == U64_MAX)
+		if (undo[n].old_expires == U64_MAX) {
 			ztdns_entry_remove(es, undo[n].fam, undo[n].e);
-		else
-			WRITE_ONCE(undo[n].e->expires, undo[n].old_expires);
+			continue;
+		}
+		WRITE_ONCE(undo[n].e->expires, undo[n].old_expires);
+		/* Unless a packet hit it since: that use stands. */
+		if (undo[n].new_last)
+			cmpxchg64(&undo[n].e->last_use, undo[n].new_last,
+				  undo[n].old_last);
 	}
 }
 
@@ -299,8 +310,9 @@ static u64 ztdns_victim_rank(const struct ztdns_entry *e, u64 now, u64 grace)
 
 	if (!ztdns_entry_live(e, now, grace))
 		return 0;
-	if (!last)
-		return BIT_ULL(62) | expires;
+	if (last & ZTDNS_UNUSED)
+		return BIT_ULL(62) | min(last & ~ZTDNS_UNUSED,
+					 ZTDNS_RANK_EXPIRES_MASK);
 	if (now < last + grace)
 		return U64_MAX;
 	return BIT_ULL(63) | expires;
@@ -472,9 +484,17 @@ int ztdns_entries_add(struct ztdns_entries *es,
 		e = ztdns_entry_get(es, r->fam, &r->addr);
 		rcu_read_unlock();
 		if (e) {
-			undo[i] = (struct ztdns_undo){ e, e->expires, r->fam };
+			u64 last = READ_ONCE(e->last_use);
+
+			undo[i] = (struct ztdns_undo){ e, e->expires, 0, 0, r->fam };
 			if (expires > e->expires)
 				WRITE_ONCE(e->expires, expires);
+			/* Added again: as new, unless a packet hits it meanwhile. */
+			if ((last & ZTDNS_UNUSED) &&
+			    cmpxchg64(&e->last_use, last, ZTDNS_UNUSED | now) == last) {
+				undo[i].old_last = last;
+				undo[i].new_last = ZTDNS_UNUSED | now;
+			}
 			continue;
 		}
 		/* Room was made above; this guards the count all the same. */
@@ -489,6 +509,7 @@ int ztdns_entries_add(struct ztdns_entries *es,
 		}
 		memcpy(&e->addr, &r->addr, sizeof(e->addr));
 		e->expires = expires;
+		e->last_use = ZTDNS_UNUSED | now;
 		ret = r->fam == ZTDNS_FAM_IPV4 ?
 			rhashtable_insert_fast(&es->ht[r->fam], &e->node,
 					       ztdns_params4) :
@@ -499,7 +520,7 @@ int ztdns_entries_add(struct ztdns_entries *es,
 			break;
 		}
 		WRITE_ONCE(es->count, es->count + 1);
-		undo[i] = (struct ztdns_undo){ e, U64_MAX, r->fam };
+		undo[i] = (struct ztdns_undo){ e, U64_MAX, 0, 0, r->fam };
 	}
 	if (ret)
 		ztdns_entries_undo(es, undo, i);

@@ -24,7 +24,7 @@ union ztdns_addr {
 struct ztdns_entry {
 	struct rhash_head node;
 	u64 expires;		/* ns, coarse boot time */
-	u64 last_use;		/* ns; 0: no packet yet */
+	u64 last_use;		/* ns; ZTDNS_UNUSED | added: no packet yet */
 	union ztdns_addr addr;	/* the key: 4 or 16 bytes */
 	struct rcu_head rcu;
 };
@@ -42,6 +42,13 @@ struct ztdns_entry_req {
 	u32 ttl;		/* seconds, clamped */
 	u8 fam;			/* ZTDNS_FAM_* */
 };
+
+/*
+ * In last_use: no packet yet; the rest is when the address was last added,
+ * the order in which unused entries are evicted.  The first hit replaces
+ * it: now - last_use is then at least 2^63, well past ZTDNS_TOUCH_NS.
+ */
+#define ZTDNS_UNUSED BIT_ULL(63)
 
 /* Minimum interval between two writes of an entry's last_use. */
 #define ZTDNS_TOUCH_NS (NSEC_PER_SEC / 4)
@@ -118,7 +125,8 @@ static inline bool ztdns_entry_live(const struct ztdns_entry *e, u64 now,
 {
 	u64 last = READ_ONCE(e->last_use);
 
-	return now < READ_ONCE(e->expires) || (last && now < last + grace);
+	return now < READ_ONCE(e->expires) ||
+	       (!(last & ZTDNS_UNUSED) && now < last + grace);
 }
 
 /**

@@ -407,9 +407,10 @@ static int ztdns_put_entry(struct sk_buff *skb, int fam,
 	    nla_put_u64_64bit(skb, ZTDNS_ENTRY_A_EXPIRES_MS,
 			      expires > now ? div_u64(expires - now, NSEC_PER_MSEC) : 0,
 			      ZTDNS_ENTRY_A_PAD) ||
-	    (last && nla_put_u64_64bit(skb, ZTDNS_ENTRY_A_IDLE_MS,
-				       now > last ? div_u64(now - last, NSEC_PER_MSEC) : 0,
-				       ZTDNS_ENTRY_A_PAD))) {
+	    (!(last & ZTDNS_UNUSED) &&
+	     nla_put_u64_64bit(skb, ZTDNS_ENTRY_A_IDLE_MS,
+			       now > last ? div_u64(now - last, NSEC_PER_MSEC) : 0,
+			       ZTDNS_ENTRY_A_PAD))) {
 		if (nest)
 			nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;

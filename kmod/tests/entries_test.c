@@ -110,7 +110,7 @@ static void ztdns_test_entries_expiry(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, hit(f, &b, T0 + S(5), S(30)));
 	/* A packet to a dead entry does not revive it. */
 	KUNIT_EXPECT_FALSE(test, hit(f, &b, T0 + S(5) + 1, S(3600)));
-	KUNIT_EXPECT_EQ(test, find(f, &b)->last_use, 0ULL);
+	KUNIT_EXPECT_EQ(test, find(f, &b)->last_use, ZTDNS_UNUSED | T0);
 	/* Same for IPv6. */
 	KUNIT_EXPECT_TRUE(test, hit(f, &c, T0, S(30)));
 	KUNIT_EXPECT_FALSE(test, hit(f, &c, T0 + S(30), S(30)));
@@ -233,6 +233,44 @@ static void ztdns_test_entries_evict(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, find(f, &batch[2]));
 	/* A batch larger than the table never fits. */
 	KUNIT_EXPECT_EQ(test, add(f, r, 6, 4, T0 + S(100)), -ENOSPC);
+}
+
+/*
+ * Regression: unused entries went soonest expiry first, so a flood of
+ * answers with long TTLs made another user's fresh answer, resolved just
+ * before its connect, the first victim.  They now go least recently added
+ * first, whatever their TTL; adding one again counts as adding it now.
+ */
+static void ztdns_test_entries_evict_oldest(struct kunit *test)
+{
+	struct entries_fixture *f = test->priv;
+	struct ztdns_entry_req flood1 = v4(1, 86400), mine = v4(2, 5);
+	struct ztdns_entry_req flood2 = v6(3, 86400), flood3 = v4(4, 86400);
+	struct ztdns_entry_req flood4 = v6(5, 86400);
+	unsigned int evicted;
+
+	KUNIT_ASSERT_EQ(test, add(f, &flood1, 1, 2, T0), 0);
+	KUNIT_ASSERT_EQ(test, add(f, &mine, 1, 2, T0 + S(1)), 0);
+	KUNIT_EXPECT_EQ(test, add_evicting(f, &flood2, 1, 2, T0 + S(2),
+					   &evicted), 0);
+	KUNIT_EXPECT_EQ(test, evicted, 1U);
+	KUNIT_EXPECT_NULL(test, find(f, &flood1));
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &mine));
+	/* Mine is the oldest now; asked again, it is the newest. */
+	KUNIT_EXPECT_EQ(test, add(f, &mine, 1, 2, T0 + S(3)), 0);
+	KUNIT_EXPECT_EQ(test, find(f, &mine)->last_use, ZTDNS_UNUSED | (T0 + S(3)));
+	KUNIT_EXPECT_EQ(test, add_evicting(f, &flood3, 1, 2, T0 + S(4),
+					   &evicted), 0);
+	KUNIT_EXPECT_NULL(test, find(f, &flood2));
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &mine));
+	/* Used, it stays for grace; a later add does not make it unused. */
+	KUNIT_EXPECT_TRUE(test, hit(f, &mine, T0 + S(4), S(30)));
+	KUNIT_EXPECT_EQ(test, add(f, &mine, 1, 2, T0 + S(5)), 0);
+	KUNIT_EXPECT_EQ(test, find(f, &mine)->last_use, T0 + S(4));
+	KUNIT_EXPECT_EQ(test, add_evicting(f, &flood4, 1, 2, T0 + S(6),
+					   &evicted), 0);
+	KUNIT_EXPECT_NULL(test, find(f, &flood3));
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &mine));
 }
 
 /* An address given several times in a batch needs one place, not more. */
@@ -385,6 +423,7 @@ static struct kunit_case ztdns_entries_cases[] = {
 	KUNIT_CASE(ztdns_test_entries_extend),
 	KUNIT_CASE(ztdns_test_entries_limit),
 	KUNIT_CASE(ztdns_test_entries_evict),
+	KUNIT_CASE(ztdns_test_entries_evict_oldest),
 	KUNIT_CASE(ztdns_test_entries_batch_dups),
 	KUNIT_CASE(ztdns_test_entries_born_dead),
 	KUNIT_CASE(ztdns_test_entries_extend_dead),
