@@ -128,10 +128,11 @@ tests/unit/rebind_test: tests/unit/rebind_test.c daemon/rebind.c \
 	$(CC) $(CFLAGS) $(ZCFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^)
 
 tests/unit/config_test: tests/unit/config_test.c daemon/config.c \
-		daemon/rebind.c daemon/parse.c daemon/config.h daemon/rebind.h \
-		daemon/parse.h uapi/linux/ztdns.h tests/unit/check.h
+		daemon/rebind.c daemon/parse.c daemon/tls.c daemon/config.h \
+		daemon/rebind.h daemon/parse.h daemon/tls.h uapi/linux/ztdns.h \
+		tests/unit/check.h
 	$(CC) $(CFLAGS) $(ZCFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) \
-		$(INI_LIBS) -lmbedcrypto
+		$(INI_LIBS) $(TLS_LIBS)
 
 # libFuzzer targets (clang); tests/unit/run runs each briefly on its corpus,
 # "make fuzz FUZZ_SECONDS=600" longer.

@@ -78,7 +78,7 @@ struct zt_cfg_ctx {
 
 /* Keys by their index in the tables below, for seen[]. */
 enum { ZT_KEY_MIN_TTL = 3, ZT_KEY_MAX_TTL = 4 };
-enum { ZT_KEY_CLIENT_CERT = 5, ZT_KEY_CLIENT_KEY = 6 };
+enum { ZT_KEY_CA_FILE = 3, ZT_KEY_CLIENT_CERT = 5, ZT_KEY_CLIENT_KEY = 6 };
 
 /* @n bytes of @s escaped for a message; one at a time. */
 static const char *zt_qn(struct zt_cfg_ctx *c, const char *s, size_t n)
@@ -343,11 +343,39 @@ static int zt_key_auth_name(struct zt_cfg_ctx *c, const char *key,
 	return zt_set_str(c, &zt_server(c)->auth_name, v);
 }
 
+/*
+ * A file's path; "${CREDENTIALS_DIRECTORY}" in it stands for the directory
+ * where systemd put the unit's credentials (LoadCredential=).
+ */
+static int zt_set_path(struct zt_cfg_ctx *c, const char *key, char **field,
+		       const char *v)
+{
+	const char *at = strstr(v, ZT_CFG_CREDS_VAR), *dir;
+	size_t n;
+
+	if (!at)
+		return zt_set_str(c, field, v);
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	if (!dir || !*dir)
+		return zt_err(c, c->line, key,
+			      "'%s': CREDENTIALS_DIRECTORY is not set (ztdnsd was not started with systemd's LoadCredential=)",
+			      zt_q(c, v));
+	if (strstr(at + 1, ZT_CFG_CREDS_VAR))
+		return zt_err(c, c->line, key, "'%s': %s more than once",
+			      zt_q(c, v), ZT_CFG_CREDS_VAR);
+	n = strlen(v) - strlen(ZT_CFG_CREDS_VAR) + strlen(dir) + 1;
+	*field = malloc(n);
+	if (!*field)
+		return zt_nomem(c);
+	snprintf(*field, n, "%.*s%s%s", (int)(at - v), v, dir,
+		 at + strlen(ZT_CFG_CREDS_VAR));
+	return 0;
+}
+
 static int zt_key_ca_file(struct zt_cfg_ctx *c, const char *key,
 			  const char *v)
 {
-	(void)key;
-	return zt_set_str(c, &zt_server(c)->ca_file, v);
+	return zt_set_path(c, key, &zt_server(c)->ca_file, v);
 }
 
 /* "sha256/" and the base64 of ZT_PIN_LEN bytes, decoded into @pin. */
@@ -388,15 +416,13 @@ static int zt_key_pin(struct zt_cfg_ctx *c, const char *key, const char *v)
 static int zt_key_client_cert(struct zt_cfg_ctx *c, const char *key,
 			      const char *v)
 {
-	(void)key;
-	return zt_set_str(c, &zt_server(c)->client_cert, v);
+	return zt_set_path(c, key, &zt_server(c)->client_cert, v);
 }
 
 static int zt_key_client_key(struct zt_cfg_ctx *c, const char *key,
 			     const char *v)
 {
-	(void)key;
-	return zt_set_str(c, &zt_server(c)->client_key, v);
+	return zt_set_path(c, key, &zt_server(c)->client_key, v);
 }
 
 static const struct zt_key zt_daemon_keys[] = {
@@ -413,7 +439,7 @@ static const struct zt_key zt_server_keys[] = {
 	{ "address", false, zt_key_address },
 	{ "port", false, zt_key_port },
 	{ "auth_name", false, zt_key_auth_name },
-	{ "ca_file", false, zt_key_ca_file },
+	[ZT_KEY_CA_FILE] = { "ca_file", false, zt_key_ca_file },
 	{ "pin", true, zt_key_pin },
 	[ZT_KEY_CLIENT_CERT] = { "client_cert", false, zt_key_client_cert },
 	[ZT_KEY_CLIENT_KEY] = { "client_key", false, zt_key_client_key },
@@ -471,6 +497,10 @@ static int zt_server_finish(struct zt_cfg_ctx *c)
 	if (!s->auth_name && !s->npins)
 		return zt_err(c, s->line, NULL,
 			      "[server] needs auth_name or pin");
+	/* Pins alone trust the key, not a CA: the file would be ignored. */
+	if (s->ca_file && !s->auth_name)
+		return zt_err(c, c->seen[ZT_KEY_CA_FILE], "ca_file",
+			      "given without auth_name: with pins alone no CA is used");
 	if (s->client_cert && !s->client_key)
 		return zt_err(c, c->seen[ZT_KEY_CLIENT_CERT], "client_cert",
 			      "given without client_key");
@@ -484,7 +514,7 @@ static int zt_server_finish(struct zt_cfg_ctx *c)
 				      "[server] %s is also the one on line %u",
 				      zt_format_addr(ep, sizeof(ep), &s->addr,
 						     s->port), o->line);
-	if (!s->ca_file)
+	if (s->auth_name && !s->ca_file)
 		return zt_set_str(c, &s->ca_file, ZT_CFG_DEFAULT_CA);
 	return 0;
 }
@@ -664,6 +694,13 @@ int zt_config_load(const char *path, struct zt_config *cfg, char *err,
 		ret = zt_config_parse(text, len, path, cfg, err, errsize);
 	free(text);
 	return ret;
+}
+
+bool zt_listen_loopback(const struct zt_listen *l)
+{
+	const char *special = zt_addr_special(&l->addr);
+
+	return special && !strcmp(special, "loopback");
 }
 
 void zt_config_free(struct zt_config *cfg)

@@ -15,7 +15,7 @@
  *   address = 192.0.2.53
  *   port = 853
  *   auth_name = dns.example     TLS name checked against the certificate
- *   ca_file = /etc/ssl/certs/ca-certificates.crt
+ *   ca_file = /etc/ssl/certs/ca-certificates.crt   only with auth_name
  *   pin = sha256/BASE64=        repeatable; SPKI SHA-256 pins
  *   client_cert = FILE          with client_key: mutual TLS
  *   client_key = FILE
@@ -23,12 +23,16 @@
  * Every error names FILE:LINE and the key.  Unknown sections and keys,
  * a single key given twice, bad values, a [server] with neither auth_name
  * nor pin or without address, client_cert without client_key (or the
- * reverse), no [server] at all: all are errors.  Files named by ca_file,
- * client_cert and client_key are not opened here.
+ * reverse), a ca_file without auth_name (pins alone use no CA: it would
+ * be ignored), no [server] at all: all are errors.  Files named by
+ * ca_file, client_cert and client_key are not opened here (tls.c does);
+ * "${CREDENTIALS_DIRECTORY}" in their paths is replaced by that variable
+ * of the environment (systemd's LoadCredential=), an error when unset.
  */
 #ifndef ZTDNS_CONFIG_H
 #define ZTDNS_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +47,7 @@
 #define ZT_CFG_DEFAULT_CACHE	4096
 #define ZT_CFG_DEFAULT_MIN_TTL	5
 #define ZT_CFG_DEFAULT_MAX_TTL	86400
+#define ZT_CFG_CREDS_VAR	"${CREDENTIALS_DIRECTORY}"
 
 struct zt_listen {
 	struct zt_addr addr;
@@ -53,7 +58,8 @@ struct zt_server_cfg {
 	struct zt_addr addr;
 	uint16_t port;			/* default 853 */
 	char *auth_name;		/* NULL: none (then pins are required) */
-	char *ca_file;			/* ZT_CFG_DEFAULT_CA unless given */
+	char *ca_file;			/* with auth_name: ZT_CFG_DEFAULT_CA
+					 * unless given; else NULL */
 	unsigned int npins;
 	uint8_t pins[ZT_CFG_MAX_PINS][32];
 	char *client_cert;		/* both or neither */
@@ -87,5 +93,8 @@ int zt_config_parse(const char *text, size_t len, const char *name,
 		    struct zt_config *cfg, char *err, size_t errsize);
 
 void zt_config_free(struct zt_config *cfg);
+
+/* Whether @l is a loopback address (ztdnsd warns of any other). */
+bool zt_listen_loopback(const struct zt_listen *l);
 
 #endif /* ZTDNS_CONFIG_H */

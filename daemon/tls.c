@@ -14,19 +14,35 @@
  *     the handshake fails with "SPKI pin mismatch".
  * A resumed session skips the callback: it was verified when it was made,
  * and it is only offered to the server it came from (one context each).
+ *
+ * A client key must be private, as ssh wants its keys: a regular file
+ * with no group or other permission bits, and, if it has a POSIX ACL, no
+ * entry that lets another user or a group read or write it.  (systemd
+ * hands a LoadCredential= file to a DynamicUser= service either as the
+ * file's owner, mode 0400, or, where the file system has ACLs, through an
+ * entry for the service's uid; the group bits then show the ACL's mask.)
+ * It must also be the key of the client certificate.
  */
 
+#include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -105,6 +121,125 @@ static int ztls_verify(void *arg, mbedtls_x509_crt *crt, int depth,
 	return 0;
 }
 
+#define ZTLS_KEY_MAX	(64 * 1024)	/* bytes of a key file */
+#define ZTLS_ACL_MAX	32		/* entries of its ACL we read */
+
+/*
+ * Who but the owner and us may read or write the key file @fd of @mode:
+ * others by the mode's bits; the group by them too, unless the file has
+ * a POSIX ACL (its group bits are then the ACL's mask): then any group,
+ * or any user but us, that an entry lets read or write.  NULL: nobody.
+ */
+static const char *ztls_key_exposed(int fd, mode_t mode)
+{
+	struct {
+		struct posix_acl_xattr_header h;
+		struct posix_acl_xattr_entry e[ZTLS_ACL_MAX];
+	} acl;
+	const unsigned int rw = ACL_READ | ACL_WRITE;
+	unsigned int i, n, mask = rw, perm;
+	ssize_t len;
+
+	if (mode & 007)
+		return "others";
+	len = fgetxattr(fd, "system.posix_acl_access", &acl, sizeof(acl));
+	if (len < 0 && errno == ERANGE)
+		return "the users of its long ACL";
+	if (len < 0)
+		return mode & 070 ? "its group" : NULL;
+	if ((size_t)len < sizeof(acl.h) ||
+	    le32toh(acl.h.a_version) != POSIX_ACL_XATTR_VERSION)
+		return "the users of an ACL ztdnsd cannot read";
+	n = (len - sizeof(acl.h)) / sizeof(acl.e[0]);
+	for (i = 0; i < n; i++)
+		if (le16toh(acl.e[i].e_tag) == ACL_MASK)
+			mask = le16toh(acl.e[i].e_perm);
+	for (i = 0; i < n; i++) {
+		perm = le16toh(acl.e[i].e_perm) & rw;
+		switch (le16toh(acl.e[i].e_tag)) {
+		case ACL_USER:
+			if ((perm & mask) &&
+			    le32toh(acl.e[i].e_id) != (uint32_t)geteuid())
+				return "another user (ACL)";
+			break;
+		case ACL_GROUP_OBJ:
+		case ACL_GROUP:
+			if (perm & mask)
+				return "a group (ACL)";
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Read the private key file @path into @key: private (see the top of the
+ * file), at most ZTLS_KEY_MAX bytes, parsed.  Return: 0, or -1 with @err
+ * set.
+ */
+static int ztls_load_key(mbedtls_pk_context *key, const char *path,
+			 char *err, size_t errsize)
+{
+	unsigned char *buf = NULL;
+	const char *who;
+	struct stat st;
+	size_t len = 0;
+	char msg[160];
+	ssize_t n;
+	int fd, ret = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(err, errsize, "cannot read client key '%s': %s", path,
+			 strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errsize, "client key '%s' is not a regular file",
+			 path);
+		goto out;
+	}
+	who = ztls_key_exposed(fd, st.st_mode);
+	if (who) {
+		snprintf(err, errsize,
+			 "client key '%s' is open to %s (mode %04o): it must be private to ztdnsd's user (chmod 600)",
+			 path, who, (unsigned int)(st.st_mode & 07777));
+		goto out;
+	}
+	if (!st.st_size || st.st_size > ZTLS_KEY_MAX) {
+		snprintf(err, errsize, "client key '%s' is %s", path,
+			 st.st_size ? "too large" : "empty");
+		goto out;
+	}
+	buf = malloc(ZTLS_KEY_MAX + 1);
+	if (!buf) {
+		snprintf(err, errsize, "out of memory");
+		goto out;
+	}
+	while (len < ZTLS_KEY_MAX &&
+	       (n = read(fd, buf + len, ZTLS_KEY_MAX - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	/* mbedTLS wants a PEM key with its NUL, a DER one without. */
+	ret = mbedtls_pk_parse_key(key, buf,
+				   len + !!strstr((char *)buf, "-----BEGIN "),
+				   NULL, 0);
+	if (ret) {
+		ztls_strerror(ret, msg, sizeof(msg));
+		snprintf(err, errsize, "cannot read client key '%s': %s", path,
+			 msg);
+		ret = -1;
+	}
+out:
+	if (buf) {
+		mbedtls_platform_zeroize(buf, ZTLS_KEY_MAX + 1);
+		free(buf);
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 /**
  * ztls_ctx_new() - the TLS configuration for one protective server
  * @s: the server's section of the configuration
@@ -112,7 +247,8 @@ static int ztls_verify(void *arg, mbedtls_x509_crt *crt, int depth,
  * @errsize: size of @err
  *
  * Reads the CA file (when an auth_name asks for chain verification) and
- * the client certificate and key.  Return: the context, or NULL.
+ * the client certificate and key, which must be private and match the
+ * certificate.  Return: the context, or NULL.
  */
 struct ztls_ctx *ztls_ctx_new(const struct zt_server_cfg *s, char *err,
 			      size_t errsize)
@@ -177,13 +313,13 @@ struct ztls_ctx *ztls_ctx_new(const struct zt_server_cfg *s, char *err,
 				 s->client_cert, msg);
 			goto err;
 		}
-		ret = mbedtls_pk_parse_keyfile(&ctx->own_key, s->client_key,
-					       NULL);
-		if (ret) {
-			ztls_strerror(ret, msg, sizeof(msg));
+		if (ztls_load_key(&ctx->own_key, s->client_key, err,
+				  errsize))
+			goto err;
+		if (mbedtls_pk_check_pair(&ctx->own_cert.pk, &ctx->own_key)) {
 			snprintf(err, errsize,
-				 "cannot read client key '%s': %s",
-				 s->client_key, msg);
+				 "client key '%s' is not the key of client certificate '%s'",
+				 s->client_key, s->client_cert);
 			goto err;
 		}
 		ret = mbedtls_ssl_conf_own_cert(&ctx->conf, &ctx->own_cert,

@@ -30,7 +30,8 @@ static void check(const struct zt_config *cfg)
 		    !zt_addr_len(cfg->listen[i].addr.family))
 			__builtin_trap();
 	for (s = cfg->servers; s < cfg->servers + cfg->nservers; s++)
-		if (!zt_addr_len(s->addr.family) || !s->port || !s->ca_file ||
+		if (!zt_addr_len(s->addr.family) || !s->port ||
+		    !s->auth_name != !s->ca_file ||
 		    (!s->auth_name && !s->npins) ||
 		    s->npins > ZT_CFG_MAX_PINS ||
 		    !s->client_cert != !s->client_key)

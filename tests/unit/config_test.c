@@ -2,8 +2,10 @@
 /*
  * Host unit test of daemon/config.c: a full file and its every value, the
  * defaults, the limits, and each error with the FILE:LINE it must name
- * (and that a failed parse leaves nothing to free).  Prints each failed
- * case and a count; exits 1 when any failed.
+ * (and that a failed parse leaves nothing to free); and of the files a
+ * [server] names as daemon/tls.c reads them: a client key open to others
+ * or not matching its certificate is refused.  Prints each failed case
+ * and a count; exits 1 when any failed.
  */
 
 #include <errno.h>
@@ -11,10 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
+#include <fcntl.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "daemon/tls.h"
 #include "uapi/linux/ztdns.h"
 
 #define CHECK_QUOTE_IN	/* the inputs are words: quote them */
@@ -90,6 +99,7 @@ static const char full[] =
 	"[server]\n"
 	"address = 192.0.2.53\n"
 	"auth_name = dns.example\n"
+	"ca_file = ca/extra;1 ca.pem ; not ;1\n"
 	"pin = " PIN0 "\n"
 	"pin = " PIN1 " ; the backup key\n"
 	"\n"
@@ -97,7 +107,6 @@ static const char full[] =
 	"address = 2001:db8::53\n"
 	"port: 8853\n"
 	"pin=" PIN2 "\n"
-	"ca_file = ca/extra;1 ca.pem ; not ;1\n"
 	"client_cert = /etc/ztdns/client.crt\n"
 	"client_key = client.key";
 
@@ -131,7 +140,7 @@ static void check_full(const char *what, const struct zt_config *cfg)
 	check_int(what, "nservers", cfg->nservers, 2);
 	check_addr(what, &s->addr, s->port, "192.0.2.53:853");
 	check_str(what, "auth_name", s->auth_name, "dns.example");
-	check_str(what, "ca_file", s->ca_file, ZT_CFG_DEFAULT_CA);
+	check_str(what, "ca_file", s->ca_file, "ca/extra;1 ca.pem");
 	check_int(what, "npins", s->npins, 2);
 	check_int(what, "pin 0", !memcmp(s->pins[0], pin_heads[0], 4), 1);
 	check_int(what, "pin 1", !memcmp(s->pins[1], pin_heads[1], 4), 1);
@@ -142,13 +151,13 @@ static void check_full(const char *what, const struct zt_config *cfg)
 	s++;
 	check_addr(what, &s->addr, s->port, "[2001:db8::53]:8853");
 	check_str(what, "auth_name", s->auth_name, NULL);
-	check_str(what, "ca_file", s->ca_file, "ca/extra;1 ca.pem");
+	check_str(what, "ca_file", s->ca_file, NULL);
 	check_int(what, "npins", s->npins, 1);
 	check_int(what, "pin 2", !memcmp(s->pins[0], pin_heads[2], 4), 1);
 	check_str(what, "client_cert", s->client_cert,
 		  "/etc/ztdns/client.crt");
 	check_str(what, "client_key", s->client_key, "client.key");
-	check_int(what, "line", s->line, 24);
+	check_int(what, "line", s->line, 25);
 }
 
 static void test_full(void)
@@ -206,6 +215,7 @@ static void test_defaults(void)
 	check_int("pins only", "mode", cfg.mode, ZTDNS_MODE_OFF);
 	check_str("pins only", "auth_name", cfg.servers[0].auth_name, NULL);
 	check_int("pins only", "npins", cfg.servers[0].npins, 1);
+	check_str("pins only", "ca_file", cfg.servers[0].ca_file, NULL);
 	zt_config_free(&cfg);
 }
 
@@ -448,6 +458,13 @@ static const struct bad_case bad_cases[] = {
 	{ "[server]\n[server\n", "t.conf:1: [server] needs address" },
 	{ "[server]\naddress = 192.0.2.1\nca_file = /ca\n",
 	  "t.conf:1: [server] needs auth_name or pin" },
+	/* A CA file pins alone would ignore. */
+	{ "[server]\naddress = 192.0.2.1\npin = " PIN0 "\nca_file = /ca\n",
+	  "t.conf:4: key 'ca_file': given without auth_name: with pins alone "
+	  "no CA is used" },
+	{ "[server]\naddress = 192.0.2.1\nca_file = " ZT_CFG_DEFAULT_CA "\n"
+	  "pin = " PIN0 "\n[daemon]\n", "t.conf:3: key 'ca_file': given "
+	  "without auth_name" },
 	{ SERVER "\n[server]\naddress = 192.0.2.1\n[daemon]\n",
 	  "t.conf:5: [server] needs auth_name or pin" },
 	{ SERVER "client_cert = c.pem\n\n",
@@ -671,6 +688,257 @@ static void test_load(void)
 	rmdir(dir);
 }
 
+/* ${CREDENTIALS_DIRECTORY} in the paths of files. */
+static void test_credentials(void)
+{
+	static const char text[] =
+		"[server]\naddress = 192.0.2.1\nauth_name = a\n"
+		"ca_file = ${CREDENTIALS_DIRECTORY}/ca.pem\n"
+		"client_cert = /etc/c.pem\n"
+		"client_key = ${CREDENTIALS_DIRECTORY}\n";
+	struct zt_config cfg;
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	check_int("creds unset", "ret", parse(text, &cfg), -EINVAL);
+	check_str("creds unset", "err", err,
+		  "t.conf:4: key 'ca_file': '${CREDENTIALS_DIRECTORY}/ca.pem': "
+		  "CREDENTIALS_DIRECTORY is not set (ztdnsd was not started "
+		  "with systemd's LoadCredential=)");
+	check_empty("creds unset", "cfg", &cfg);
+
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/ztdnsd.service", 1);
+	check_int("creds", "ret", parse(text, &cfg), 0);
+	check_str("creds", "ca_file", cfg.servers[0].ca_file,
+		  "/run/credentials/ztdnsd.service/ca.pem");
+	check_str("creds", "client_cert", cfg.servers[0].client_cert,
+		  "/etc/c.pem");
+	check_str("creds", "client_key", cfg.servers[0].client_key,
+		  "/run/credentials/ztdnsd.service");
+	zt_config_free(&cfg);
+
+	check_int("creds twice", "ret",
+		  parse("[server]\nclient_key = ${CREDENTIALS_DIRECTORY}/"
+			"${CREDENTIALS_DIRECTORY}\n", &cfg), -EINVAL);
+	check_str("creds twice", "err", err,
+		  "t.conf:2: key 'client_key': '${CREDENTIALS_DIRECTORY}/"
+		  "${CREDENTIALS_DIRECTORY}': ${CREDENTIALS_DIRECTORY} more "
+		  "than once");
+	/* Only that variable, and only in file names. */
+	check_int("other variable", "ret",
+		  parse("[server]\naddress = 192.0.2.1\nauth_name = a\n"
+			"client_cert = ${HOME}/c\n"
+			"client_key = $CREDENTIALS_DIRECTORY/k\n", &cfg), 0);
+	check_str("other variable", "client_cert", cfg.servers[0].client_cert,
+		  "${HOME}/c");
+	check_str("other variable", "client_key", cfg.servers[0].client_key,
+		  "$CREDENTIALS_DIRECTORY/k");
+	zt_config_free(&cfg);
+	check_int("creds in auth_name", "ret",
+		  parse("[server]\naddress = 192.0.2.1\n"
+			"auth_name = ${CREDENTIALS_DIRECTORY}\n", &cfg),
+		  -EINVAL);
+	check_str("creds in auth_name", "err", err,
+		  "t.conf:3: key 'auth_name': invalid DNS name "
+		  "'${CREDENTIALS_DIRECTORY}'");
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+
+static void test_loopback(void)
+{
+	static const struct {
+		const char *addr;
+		bool loopback;
+	} cases[] = {
+		{ "127.0.0.1", true }, { "127.255.0.53", true },
+		{ "::1", true }, { "::ffff:127.0.0.1", true },
+		{ "0.0.0.0", false }, { "::", false }, { "192.0.2.1", false },
+		{ "10.0.0.1", false }, { "fe80::1", false }, { "::2", false },
+		{ "128.0.0.1", false },
+	};
+	struct zt_listen l = { .port = 53 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		check_int("loopback parse", cases[i].addr,
+			  zt_parse_addr(cases[i].addr, &l.addr), 0);
+		check_int("loopback", cases[i].addr, zt_listen_loopback(&l),
+			  cases[i].loopback);
+	}
+}
+
+/*
+ * Throwaway EC P-256 keys for this test only, and a self-signed
+ * certificate (100 years) of the first.
+ */
+static const char key_a[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoWOn7u9hItiHahd4\n"
+	"3HSYKRKePL99/OsZDOg0h8y1FiChRANCAAQD2xZAN1D79Vc7QcHDlvSgChLH/eTc\n"
+	"ujuhTkCT7CTuofqWzVvJYRD8xtqJQg1CHu84y2nUT7RqJuggaYKciYnx\n"
+	"-----END PRIVATE KEY-----\n";
+static const char cert_a[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBizCCATGgAwIBAgIUYK9mtxeOYIbaK+3JIvtpkLdJ3wAwCgYIKoZIzj0EAwIw\n"
+	"GjEYMBYGA1UEAwwPenRkbnMtdW5pdC10ZXN0MCAXDTI2MTIwNzE4MDIxM1oYDzIx\n"
+	"MjYxMTEzMTgwMjEzWjAaMRgwFgYDVQQDDA96dGRucy11bml0LXRlc3QwWTATBgcq\n"
+	"hkjOPQIBBggqhkjOPQMBBwNCAAQD2xZAN1D79Vc7QcHDlvSgChLH/eTcujuhTkCT\n"
+	"7CTuofqWzVvJYRD8xtqJQg1CHu84y2nUT7RqJuggaYKciYnxo1MwUTAdBgNVHQ4E\n"
+	"FgQU0OrWtp1NrB9TWTsY5cz9q2ckRaYwHwYDVR0jBBgwFoAU0OrWtp1NrB9TWTsY\n"
+	"5cz9q2ckRaYwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiBYRtZ3\n"
+	"NLICR3ckoCyAMwaYg/9gD3Fej/cvLPlDP9/QhAIhAMd79PKHDJotWzOa5dbFcD7P\n"
+	"b8I88cekWKGVuQ+i0YEM\n"
+	"-----END CERTIFICATE-----\n";
+static const char key_b[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgsjuIDJNFc2tR5HG5\n"
+	"6Unffe8UbqfvAJQFrM0u6L7fMh2hRANCAAS8epDTq+2dF49pRy4dyD17gRr3sWAq\n"
+	"+nb9jyK1EJJ+DwM9n5zaQZMGCtNn+etYLyYd8/r2tUd093br3CZ8ZIRe\n"
+	"-----END PRIVATE KEY-----\n";
+
+static char tls_dir[] = "/tmp/config_test_tls.XXXXXX";
+
+/* DIR/NAME with @text and @mode; its path, until the 4th call after. */
+static const char *put(const char *name, const char *text, mode_t mode)
+{
+	static char path[4][96];
+	static unsigned int next;
+	char *p = path[next++ % ARRAY_SIZE(path)];
+	FILE *f;
+
+	snprintf(p, sizeof(path[0]), "%s/%s", tls_dir, name);
+	unlink(p);
+	f = fopen(p, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) || chmod(p, mode)) {
+		printf("FAIL writing %s: %s\n", p, strerror(errno));
+		failures++;
+	}
+	return p;
+}
+
+/*
+ * ztls_ctx_new() of a pins-only server with client @cert and @key:
+ * NULL (success) or its error, which must hold @want.
+ */
+static void check_tls(const char *what, const char *cert, const char *key,
+		      const char *want)
+{
+	struct zt_server_cfg s = { .npins = 1, .client_cert = (char *)cert,
+				   .client_key = (char *)key };
+	struct ztls_ctx *ctx;
+	char e[512] = "";
+
+	ctx = ztls_ctx_new(&s, e, sizeof(e));
+	ztls_ctx_free(ctx);
+	checks++;
+	if (!want ? !!ctx : (!ctx && strstr(e, want)))
+		return;
+	failures++;
+	printf("FAIL tls %s: got %s \"%s\", want %s \"%s\"\n", what,
+	       ctx ? "success" : "error", e, want ? "error" : "success",
+	       want ? want : "");
+}
+
+/* Give @path an access ACL: owner rw, user @uid (or group @gid) r. */
+static int set_acl(const char *path, int tag, uint32_t id)
+{
+	struct {
+		struct posix_acl_xattr_header h;
+		struct posix_acl_xattr_entry e[5];
+	} acl = { .h.a_version = htole32(POSIX_ACL_XATTR_VERSION) };
+	const uint16_t tags[] = { ACL_USER_OBJ, ACL_GROUP_OBJ, ACL_MASK,
+				  ACL_OTHER };
+	const uint16_t perms[] = { ACL_READ | ACL_WRITE, 0, ACL_READ, 0 };
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(tags); i++) {
+		/* Entries in the kernel's order: USER after USER_OBJ ... */
+		if (tags[i] == (tag == ACL_USER ? ACL_GROUP_OBJ : ACL_MASK)) {
+			acl.e[n].e_tag = htole16(tag);
+			acl.e[n].e_perm = htole16(ACL_READ);
+			acl.e[n].e_id = htole32(id);
+			n++;
+		}
+		acl.e[n].e_tag = htole16(tags[i]);
+		acl.e[n].e_perm = htole16(perms[i]);
+		acl.e[n].e_id = htole32(ACL_UNDEFINED_ID);
+		n++;
+	}
+	return setxattr(path, "system.posix_acl_access", &acl,
+			sizeof(acl.h) + n * sizeof(acl.e[0]), 0);
+}
+
+static void test_tls_files(void)
+{
+	char cert[96], want[256];
+	const char *key;
+
+	if (!mkdtemp(tls_dir)) {
+		printf("FAIL mkdtemp: %s\n", strerror(errno));
+		failures++;
+		return;
+	}
+	snprintf(cert, sizeof(cert), "%s", put("a.pem", cert_a, 0644));
+	key = put("a.key", key_a, 0600);
+	check_tls("key of its certificate", cert, key, NULL);
+	key = put("a.key", key_a, 0400);
+	check_tls("read-only key", cert, key, NULL);
+
+	key = put("a.key", key_a, 0640);
+	snprintf(want, sizeof(want),
+		 "client key '%s' is open to its group (mode 0640): it must be private to ztdnsd's user (chmod 600)",
+		 key);
+	check_tls("group-readable key", cert, key, want);
+	key = put("a.key", key_a, 0604);
+	check_tls("world-readable key", cert, key,
+		  "is open to others (mode 0604)");
+	key = put("a.key", key_a, 0620);
+	check_tls("group-writable key", cert, key, "is open to its group");
+	key = put("a.key", key_a, 0601);
+	check_tls("key with x for others", cert, key, "is open to others");
+
+	/*
+	 * An ACL entry for ztdnsd's own user (how systemd hands a
+	 * credential to a DynamicUser=): the group bits show the mask, and
+	 * the key is still private.  For another user or a group: open.
+	 */
+	key = put("a.key", key_a, 0600);
+	if (set_acl(key, ACL_USER, geteuid())) {
+		printf("SKIP ACL cases: %s\n", strerror(errno));
+	} else {
+		check_tls("ACL for our user", cert, key, NULL);
+		key = put("a.key", key_a, 0600);
+		set_acl(key, ACL_USER, geteuid() + 1);
+		check_tls("ACL for another user", cert, key,
+			  "is open to another user (ACL) (mode 0640)");
+		key = put("a.key", key_a, 0600);
+		set_acl(key, ACL_GROUP, 0);
+		check_tls("ACL for a group", cert, key,
+			  "is open to a group (ACL)");
+	}
+
+	key = put("b.key", key_b, 0600);
+	snprintf(want, sizeof(want),
+		 "client key '%s' is not the key of client certificate '%s'",
+		 key, cert);
+	check_tls("another key", cert, key, want);
+	key = put("b.key", "", 0600);
+	check_tls("empty key", cert, key, "is empty");
+	key = put("b.key", "not a key\n", 0600);
+	check_tls("not a key", cert, key, "cannot read client key");
+	snprintf(want, sizeof(want), "%s/missing.key", tls_dir);
+	check_tls("missing key", cert, want,
+		  "missing.key': No such file or directory");
+	check_tls("directory", cert, tls_dir, "is not a regular file");
+	check_tls("certificate as key", cert, put("c.key", cert_a, 0600),
+		  "cannot read client key");
+
+	unlink(put("a.pem", "", 0600));
+	unlink(put("a.key", "", 0600));
+	unlink(put("b.key", "", 0600));
+	unlink(put("c.key", "", 0600));
+	rmdir(tls_dir);
+}
+
 int main(void)
 {
 	test_full();
@@ -681,5 +949,8 @@ int main(void)
 	test_limits();
 	test_long_lines();
 	test_load();
+	test_credentials();
+	test_loopback();
+	test_tls_files();
 	return check_done("config_test");
 }
