@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ztdnsd and the ztdns module: at start, make the kernel's protective
- * servers and exception subnets those of the configuration (adding what is
- * missing before removing what is stale, so that an enforcing host never
- * loses its resolver), then apply the mode; afterwards, one ADD_ENTRIES
- * request per answer, all of its addresses or none.
+ * ztdnsd and the ztdns module: once everything else is set up, make the
+ * kernel's protective servers and exception subnets those of the
+ * configuration (adding what is missing before removing what is stale, so
+ * that an enforcing host never loses its resolver), then apply the mode;
+ * afterwards, one ADD_ENTRIES request per answer, all of its addresses or
+ * none.  A reload adds the new servers and subnets, sets the mode, swaps
+ * the configuration in, and only then removes what is stale.
  *
  * The module may be reloaded under ztdnsd: its family then has a new id,
  * and it has forgotten the servers, subnets and mode.  A request that
@@ -120,7 +122,7 @@ static bool zt_kobj_in(const struct zt_kobj *o, const struct zt_kobj *set,
 }
 
 /* Make the kernel's list of @attr objects @want (@n of them). */
-static int zt_kernel_sync(int attr, const struct zt_kobj *want,
+static int zt_kernel_sync_list(int attr, const struct zt_kobj *want,
 			  unsigned int n, char *err, size_t errsize)
 {
 	static struct zt_klist have;
@@ -147,7 +149,8 @@ static int zt_kernel_sync(int attr, const struct zt_kobj *want,
 		return ret;
 	}
 	for (i = 0; i < n; i++) {
-		if (zt_kobj_in(&want[i], have.o, have.count))
+		if (zt_kobj_in(&want[i], have.o, have.count) ||
+		    zt_kobj_in(&want[i], want, i))
 			continue;
 		ret = zt_kobj_send(add, attr, &want[i]);
 		if (ret)
@@ -172,50 +175,91 @@ err:
 	return ret;
 }
 
-/**
- * zt_kernel_setup() - the configuration's servers, subnets and mode
- * @err: what failed, for the log
- * @errsize: its size
- *
- * Return: 0 or a negative errno.
- */
-int zt_kernel_setup(char *err, size_t errsize)
+/* The servers (@subnets false) or subnets of @cfg into @want. */
+static unsigned int zt_kobjs(const struct zt_config *cfg, bool subnets,
+			     struct zt_kobj *want)
 {
-	static struct zt_kobj want[ZT_CFG_MAX_SUBNETS];
-	const struct zt_config *cfg = &zt.cfg;
-	struct nl_msg *msg;
 	unsigned int i;
-	int ret;
 
+	if (subnets) {
+		for (i = 0; i < cfg->nsubnets; i++) {
+			want[i].addr = cfg->subnets[i].addr;
+			want[i].n = cfg->subnets[i].plen;
+		}
+		return cfg->nsubnets;
+	}
 	for (i = 0; i < cfg->nservers; i++) {
 		want[i].addr = cfg->servers[i].addr;
 		want[i].n = cfg->servers[i].port;
 	}
-	ret = zt_kernel_sync(ZTDNS_A_SERVER, want, cfg->nservers, err,
-			     errsize);
+	return cfg->nservers;
+}
+
+/**
+ * zt_kernel_sync() - the kernel's servers and subnets: those of @cfg
+ * @cfg: a configuration
+ * @also: NULL, or another whose servers and subnets are kept too (a
+ *        reload keeps the running ones until the new ones are in use)
+ * @err: what failed, for the log
+ * @errsize: its size
+ *
+ * What is missing is added before what is stale is removed.
+ * Return: 0 or a negative errno.
+ */
+int zt_kernel_sync(const struct zt_config *cfg, const struct zt_config *also,
+		   char *err, size_t errsize)
+{
+	static struct zt_kobj want[2 * ZT_CFG_MAX_SUBNETS];
+	unsigned int n;
+	int ret;
+
+	n = zt_kobjs(cfg, false, want);
+	if (also)
+		n += zt_kobjs(also, false, want + n);
+	ret = zt_kernel_sync_list(ZTDNS_A_SERVER, want, n, err, errsize);
 	if (ret)
 		return ret;
-	for (i = 0; i < cfg->nsubnets; i++) {
-		want[i].addr = cfg->subnets[i].addr;
-		want[i].n = cfg->subnets[i].plen;
-	}
-	ret = zt_kernel_sync(ZTDNS_A_SUBNET, want, cfg->nsubnets, err,
-			     errsize);
-	if (ret || cfg->mode < 0)
-		return ret;
+	n = zt_kobjs(cfg, true, want);
+	if (also)
+		n += zt_kobjs(also, true, want + n);
+	return zt_kernel_sync_list(ZTDNS_A_SUBNET, want, n, err, errsize);
+}
+
+/* Set the module's mode (ZTDNS_MODE_*); 0 or a negative errno. */
+int zt_kernel_set_mode(int mode, char *err, size_t errsize)
+{
+	struct nl_msg *msg;
+	int ret;
 
 	msg = ztnl_msg(&zt.nl, ZTDNS_CMD_SET_CONFIG, 0);
 	if (!msg)
 		return -ENOMEM;
-	if (nla_put_u8(msg, ZTDNS_A_MODE, cfg->mode)) {
+	if (nla_put_u8(msg, ZTDNS_A_MODE, mode)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
 	ret = ztnl_send(&zt.nl, msg, NULL, NULL);
 	if (ret)
 		snprintf(err, errsize, "setting mode %s: %s",
-			 zt_mode_name(cfg->mode), ztnl_strerror(&zt.nl, ret));
+			 zt_mode_name(mode), ztnl_strerror(&zt.nl, ret));
 	return ret;
+}
+
+/**
+ * zt_kernel_setup() - the configuration's servers, subnets and mode
+ * @err: what failed, for the log
+ * @errsize: its size
+ *
+ * The mode comes last: an enforcing host has its servers first.
+ * Return: 0 or a negative errno.
+ */
+int zt_kernel_setup(char *err, size_t errsize)
+{
+	int ret = zt_kernel_sync(&zt.cfg, NULL, err, errsize);
+
+	if (ret || zt.cfg.mode < 0)
+		return ret;
+	return zt_kernel_set_mode(zt.cfg.mode, err, errsize);
 }
 
 /*

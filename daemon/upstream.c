@@ -24,6 +24,12 @@
  * connections in a row with queries in flight and no answer between them
  * backs off.  A TLS session is resumed on reconnection when the server
  * allows it.
+ *
+ * A reload (SIGHUP) builds the new servers' TLS contexts aside
+ * (zt_upstream_prepare(): CA files, client keys); only when every one is
+ * valid are they swapped in (zt_upstream_commit()).  The old connections
+ * then close and every query they or the wait list held is sent again to
+ * the new servers, with its deadline kept: none fails for the reload.
  */
 
 #include <errno.h>
@@ -69,7 +75,8 @@ struct zt_conn {
 };
 
 struct zt_server {
-	const struct zt_server_cfg *cfg;
+	struct zt_addr addr;
+	uint16_t port;
 	char name[ZT_ADDRSTRLEN + 260];	/* "ADDR:PORT (auth_name)", logs */
 	struct ztls_ctx *tls;
 	struct zt_conn *conn;
@@ -80,6 +87,9 @@ struct zt_server {
 
 static struct zt_server zt_servers[ZT_CFG_MAX_SERVERS];
 static unsigned int zt_nservers;
+/* The servers of a reload, until they are swapped in or dropped. */
+static struct zt_server zt_next[ZT_CFG_MAX_SERVERS];
+static unsigned int zt_nnext;
 static struct zt_dns_reply zt_reply;	/* one at a time: one thread */
 /* Queries waiting for a server to come back from its backoff, in order. */
 static struct zt_query *zt_wait_head, *zt_wait_tail;
@@ -255,7 +265,6 @@ static void zt_conn_drop(struct zt_conn *c, const char *why)
 
 static struct zt_conn *zt_conn_open(struct zt_server *s, uint64_t now)
 {
-	const struct zt_server_cfg *cfg = s->cfg;
 	struct sockaddr_storage ss;
 	struct zt_conn *c;
 	int one = 1;
@@ -266,14 +275,14 @@ static struct zt_conn *zt_conn_open(struct zt_server *s, uint64_t now)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	fd = socket(cfg->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	fd = socket(s->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0) {
 		free(c);
 		return NULL;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	len = zt_sockaddr(&ss, &cfg->addr, cfg->port);
+	len = zt_sockaddr(&ss, &s->addr, s->port);
 	c->srv = s;
 	c->io.fd = fd;
 	c->io.ops = &zt_conn_ops;
@@ -622,6 +631,117 @@ uint64_t zt_upstream_tick(uint64_t now)
 	return next;
 }
 
+static void zt_servers_free(struct zt_server *set, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		ztls_ctx_free(set[i].tls);
+		set[i].tls = NULL;
+	}
+}
+
+/**
+ * zt_upstream_prepare() - the servers of @cfg, aside
+ * @cfg: a configuration
+ * @err: why a server cannot be used (its CA file or client key ...)
+ * @errsize: size of @err
+ *
+ * Builds every server's TLS context; the running ones are not touched.
+ * Return: 0 (then zt_upstream_commit() or zt_upstream_abort()) or -EINVAL.
+ */
+int zt_upstream_prepare(const struct zt_config *cfg, char *err,
+			size_t errsize)
+{
+	const struct zt_server_cfg *sc;
+	char addr[ZT_ADDRSTRLEN];
+	struct zt_server *s;
+	char why[256];
+	unsigned int i;
+
+	zt_upstream_abort();
+	for (i = 0; i < cfg->nservers; i++) {
+		sc = &cfg->servers[i];
+		s = &zt_next[i];
+		memset(s, 0, sizeof(*s));
+		s->addr = sc->addr;
+		s->port = sc->port;
+		zt_format_addr(addr, sizeof(addr), &sc->addr, sc->port);
+		if (sc->auth_name)
+			snprintf(s->name, sizeof(s->name), "%s (%s)", addr,
+				 sc->auth_name);
+		else
+			snprintf(s->name, sizeof(s->name), "%s", addr);
+		s->tls = ztls_ctx_new(sc, why, sizeof(why));
+		if (!s->tls) {
+			snprintf(err, errsize, "server %s: %s", s->name, why);
+			zt_upstream_abort();
+			return -EINVAL;
+		}
+		zt_nnext = i + 1;
+	}
+	return 0;
+}
+
+/* Drop what zt_upstream_prepare() built. */
+void zt_upstream_abort(void)
+{
+	zt_servers_free(zt_next, zt_nnext);
+	zt_nnext = 0;
+}
+
+/* Append the queries of @list (linked by next) to @*tail. */
+static void zt_collect(struct zt_query ***tail, struct zt_query *list)
+{
+	struct zt_query *q;
+
+	for (q = list; q; q = q->next) {
+		q->sent = false;
+		**tail = q;
+		*tail = &q->next;
+	}
+	**tail = NULL;
+}
+
+/**
+ * zt_upstream_commit() - the prepared servers replace the running ones
+ *
+ * The running connections close; their queries and those waiting for a
+ * server go to the new servers, with their deadlines.
+ */
+void zt_upstream_commit(void)
+{
+	struct zt_query *list = NULL, **tail = &list, *q, *n;
+	uint64_t now = zt_now_ms();
+	struct zt_conn *c;
+	unsigned int i;
+
+	zt_collect(&tail, zt_wait_head);
+	zt_wait_head = NULL;
+	zt_wait_tail = NULL;
+	for (i = 0; i < zt_nservers; i++) {
+		c = zt_servers[i].conn;
+		if (!c)
+			continue;
+		zt_collect(&tail, c->head);
+		c->head = NULL;
+		c->tail = NULL;
+		zt_conn_release(c);
+	}
+	zt_servers_free(zt_servers, zt_nservers);
+	memcpy(zt_servers, zt_next, sizeof(zt_next[0]) * zt_nnext);
+	zt_nservers = zt_nnext;
+	zt_nnext = 0;
+	for (q = list; q; q = n) {
+		n = q->next;
+		q->prev = NULL;
+		q->next = NULL;
+		q->tries = 0;
+		q->server = -1;
+		zt_submit(q, now, -1);
+	}
+}
+
 /**
  * zt_upstream_init() - the TLS contexts of the configured servers
  * @err: why a server cannot be used (its CA file or client key ...)
@@ -631,31 +751,11 @@ uint64_t zt_upstream_tick(uint64_t now)
  */
 int zt_upstream_init(char *err, size_t errsize)
 {
-	const struct zt_server_cfg *cfg;
-	char addr[ZT_ADDRSTRLEN];
-	struct zt_server *s;
-	char why[256];
-	unsigned int i;
+	int ret = zt_upstream_prepare(&zt.cfg, err, errsize);
 
-	for (i = 0; i < zt.cfg.nservers; i++) {
-		cfg = &zt.cfg.servers[i];
-		s = &zt_servers[i];
-		s->cfg = cfg;
-		zt_format_addr(addr, sizeof(addr), &cfg->addr, cfg->port);
-		if (cfg->auth_name)
-			snprintf(s->name, sizeof(s->name), "%s (%s)", addr,
-				 cfg->auth_name);
-		else
-			snprintf(s->name, sizeof(s->name), "%s", addr);
-		s->tls = ztls_ctx_new(cfg, why, sizeof(why));
-		if (!s->tls) {
-			snprintf(err, errsize, "server %s: %s", s->name, why);
-			zt_upstream_uninit();
-			return -EINVAL;
-		}
-		zt_nservers = i + 1;
-	}
-	return 0;
+	if (!ret)
+		zt_upstream_commit();
+	return ret;
 }
 
 void zt_upstream_uninit(void)
@@ -664,6 +764,7 @@ void zt_upstream_uninit(void)
 	struct zt_query *q;
 	unsigned int i;
 
+	zt_upstream_abort();
 	while ((q = zt_wait_head)) {
 		zt_wait_head = q->next;
 		zt_resolve_fail(q, "ztdnsd is stopping");
@@ -679,8 +780,7 @@ void zt_upstream_uninit(void)
 			}
 			zt_conn_release(c);
 		}
-		ztls_ctx_free(zt_servers[i].tls);
-		zt_servers[i].tls = NULL;
 	}
+	zt_servers_free(zt_servers, zt_nservers);
 	zt_nservers = 0;
 }

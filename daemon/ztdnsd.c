@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ztdnsd: the DNS-over-TLS stub resolver of ztdns.  main() sets up in a
- * line (configuration, kernel, TLS, cache, listeners, privileges), then
- * runs the event loop until SIGTERM or SIGINT; ztdnsd.h maps the files.
+ * line (configuration, TLS, cache, listeners, privileges) and only then
+ * gives the kernel its servers, subnets and mode, so that a setup that
+ * fails changes nothing there; it runs the event loop until SIGTERM or
+ * SIGINT, and reloads the configuration on SIGHUP (zt_reload()).
+ * ztdnsd.h maps the files.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +34,8 @@
 
 struct zt_daemon zt;
 static bool zt_stop;
+static bool zt_reload_pending;
+static const char *zt_config_path = ZT_DEFAULT_CONFIG;
 
 static const char zt_usage[] =
 "Usage: ztdnsd [-c FILE] [-f] [-v]\n"
@@ -53,20 +59,28 @@ static const char zt_usage[] =
 "  -h, --help         this text\n"
 "  -V, --version      the version\n"
 "\n"
-"At start ztdnsd makes the kernel's protective servers and exception\n"
-"subnets those of the configuration (stale ones from an earlier run are\n"
-"removed), applies its mode if it sets one, binds its listeners, and then\n"
-"drops every privilege but CAP_NET_ADMIN (and changes to its user, if\n"
-"one is configured).  When no protective server can be reached, or the\n"
-"kernel refuses an answer's addresses, clients get SERVFAIL.  Addresses\n"
-"in loopback, private, link-local, multicast and other special-use ranges\n"
-"are neither learned from an answer nor left in it unless an allow_subnet\n"
-"covers them.\n"
+"At start ztdnsd reads its CA files and keys, binds its listeners, drops\n"
+"every privilege but CAP_NET_ADMIN (and changes to its user, if one is\n"
+"configured), and only then makes the kernel's protective servers and\n"
+"exception subnets those of the configuration (stale ones from an earlier\n"
+"run are removed) and applies its mode if it sets one: a setup that fails\n"
+"leaves the kernel as it was.  When no protective server can be reached,\n"
+"or the kernel refuses an answer's addresses, clients get SERVFAIL.\n"
+"Addresses in loopback, private, link-local, multicast and other\n"
+"special-use ranges are neither learned from an answer nor left in it\n"
+"unless an allow_subnet covers them.  A listen address other than\n"
+"loopback is warned of: other hosts could then have this host allow\n"
+"what they resolve.\n"
 "\n"
 "When ztdnsd stops or dies, enforcement stays as it is: entries run out\n"
 "and nothing new is allowed until it runs again (fail closed).\n"
 "\n"
-"Signals: SIGTERM, SIGINT stop; SIGUSR1 logs the counters.\n"
+"Signals: SIGTERM, SIGINT stop; SIGUSR1 logs the counters; SIGHUP reloads\n"
+"the configuration: the new one (servers, CA files, pins, client keys,\n"
+"subnets, TTLs, cache size, mode) replaces the running one only when all\n"
+"of it is valid, else it is refused (logged) and the running one stays.\n"
+"Queries in flight are sent again to the new servers.  listen and user\n"
+"need a restart.\n"
 "\n"
 "Exit status: 0 on a clean stop or a valid --check; 1 when the\n"
 "configuration is invalid or setup fails (the log says why, the file\n"
@@ -104,6 +118,8 @@ static void zt_signal_event(struct zt_io *io, uint32_t events)
 	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGUSR1)
 			zt_log_stats();
+		else if (si.ssi_signo == SIGHUP)
+			zt_reload_pending = true;
 		else
 			zt_stop = true;
 	}
@@ -152,6 +168,130 @@ static int zt_drop_privileges(void)
 		zt_log(LOG_WARNING,
 		       "running as root (with CAP_NET_ADMIN only): set 'user' in [daemon] to run as another user");
 	return 0;
+}
+
+/* A listener on another address than loopback serves other hosts too. */
+static void zt_warn_listen(const struct zt_config *cfg)
+{
+	char addr[ZT_ADDRSTRLEN];
+	unsigned int i;
+
+	for (i = 0; i < cfg->nlisten; i++)
+		if (!zt_listen_loopback(&cfg->listen[i]))
+			zt_log(LOG_WARNING,
+			       "listen %s is not a loopback address: other hosts can ask ztdnsd, and the kernel allows what they resolve on this host",
+			       zt_format_addr(addr, sizeof(addr),
+					      &cfg->listen[i].addr,
+					      cfg->listen[i].port));
+}
+
+static bool zt_same_listen(const struct zt_config *a,
+			   const struct zt_config *b)
+{
+	const struct zt_listen *x, *y;
+	unsigned int i;
+
+	if (a->nlisten != b->nlisten)
+		return false;
+	for (i = 0; i < a->nlisten; i++) {
+		x = &a->listen[i];
+		y = &b->listen[i];
+		if (x->port != y->port || x->addr.family != y->addr.family ||
+		    memcmp(x->addr.bytes, y->addr.bytes,
+			   zt_addr_len(x->addr.family)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * What a reload cannot change (the listeners are bound, the user is
+ * changed): said, and kept as it is in @next.
+ */
+static void zt_keep_fixed(struct zt_config *next)
+{
+	struct zt_config *cfg = &zt.cfg;
+
+	if (!zt_same_listen(next, cfg)) {
+		zt_log(LOG_WARNING,
+		       "reload: a new listen takes a restart; the listeners stay as they are");
+		next->nlisten = cfg->nlisten;
+		memcpy(next->listen, cfg->listen, sizeof(cfg->listen));
+	}
+	if ((next->user || cfg->user) &&
+	    (!next->user || !cfg->user || strcmp(next->user, cfg->user))) {
+		zt_log(LOG_WARNING,
+		       "reload: a new user takes a restart; ztdnsd stays the user it is");
+		free(next->user);
+		next->user = cfg->user ? strdup(cfg->user) : NULL;
+	}
+}
+
+/*
+ * SIGHUP: read the file again and build all of it aside (TLS contexts,
+ * cache, the kernel's new servers and subnets, the mode); only when every
+ * step worked does it replace the running configuration, and only then
+ * are the stale servers and subnets removed from the kernel.  A failure
+ * undoes what the kernel got and leaves the rest as it was.
+ */
+static void zt_reload(void)
+{
+	static struct zt_config next;
+	struct zt_cache *cache = NULL;
+	char err[512], undo[256];
+
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%" PRIu64,
+		   zt_config_path, zt_now_ms() * 1000);
+	zt_log(LOG_INFO, "SIGHUP: reloading %s", zt_config_path);
+	if (zt_config_load(zt_config_path, &next, err, sizeof(err)))
+		goto refuse;
+	zt_warn_listen(&next);
+	zt_keep_fixed(&next);
+	if (zt_upstream_prepare(&next, err, sizeof(err)))
+		goto refuse_cfg;
+	if (next.cache_size != zt.cfg.cache_size) {
+		cache = zt_cache_new(next.cache_size);
+		if (!cache) {
+			snprintf(err, sizeof(err), "out of memory for the cache");
+			goto refuse_upstream;
+		}
+	}
+	if (zt_kernel_sync(&next, &zt.cfg, err, sizeof(err)))
+		goto refuse_kernel;
+	if (next.mode >= 0 && zt_kernel_set_mode(next.mode, err, sizeof(err)))
+		goto refuse_kernel;
+
+	zt_config_free(&zt.cfg);
+	zt.cfg = next;
+	memset(&next, 0, sizeof(next));
+	zt_upstream_commit();
+	if (cache) {
+		zt_cache_free(zt.cache);
+		zt.cache = cache;
+	}
+	if (zt_kernel_sync(&zt.cfg, NULL, err, sizeof(err)))
+		zt_log(LOG_WARNING, "reload: removing stale kernel settings: %s",
+		       err);
+	zt_log(LOG_INFO, "reloaded %s: %u protective server%s; cache %zu",
+	       zt_config_path, zt.cfg.nservers,
+	       zt.cfg.nservers == 1 ? "" : "s", zt.cfg.cache_size);
+	goto out;
+
+refuse_kernel:
+	/* What the new file added to the kernel goes again. */
+	if (zt_kernel_sync(&zt.cfg, NULL, undo, sizeof(undo)))
+		zt_log(LOG_WARNING, "reload: undoing kernel settings: %s",
+		       undo);
+	zt_cache_free(cache);
+refuse_upstream:
+	zt_upstream_abort();
+refuse_cfg:
+	zt_config_free(&next);
+refuse:
+	zt_log(LOG_ERR, "reload refused, the running configuration stays: %s",
+	       err);
+out:
+	sd_notify(0, "READY=1\nSTATUS=answering");
 }
 
 /* Detach; the parent exits once the child says it is ready (or failed). */
@@ -210,6 +350,10 @@ static void zt_loop(void)
 	uint64_t now, next, t;
 
 	while (!zt_stop) {
+		if (zt_reload_pending) {
+			zt_reload_pending = false;
+			zt_reload();
+		}
 		now = zt_now_ms();
 		next = zt_upstream_tick(now);
 		t = zt_client_tick(now);
@@ -269,10 +413,12 @@ int main(int argc, char **argv)
 	}
 
 	zt_log_init(false, zt.verbose);
+	zt_config_path = path;
 	if (zt_config_load(path, &zt.cfg, err, sizeof(err))) {
 		zt_log(LOG_ERR, "%s", err);
 		return 1;
 	}
+	zt_warn_listen(&zt.cfg);
 	if (check) {
 		ret = zt_upstream_init(err, sizeof(err));
 		if (ret)
@@ -290,6 +436,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sig_io.fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (zt_loop_init() || sig_io.fd < 0 || zt_io_add(&sig_io, EPOLLIN)) {
@@ -300,10 +447,6 @@ int main(int argc, char **argv)
 	if (zt_kernel_open(err, sizeof(err))) {
 		zt_log(LOG_ERR, "%s", err);
 		goto err_loop;
-	}
-	if (zt_kernel_setup(err, sizeof(err))) {
-		zt_log(LOG_ERR, "kernel setup: %s", err);
-		goto err_kernel;
 	}
 	if (zt_upstream_init(err, sizeof(err))) {
 		zt_log(LOG_ERR, "%s", err);
@@ -324,6 +467,11 @@ int main(int argc, char **argv)
 			goto err_client;
 		}
 		zt_log_init(true, zt.verbose);
+	}
+	/* Last: a setup that failed before leaves the kernel as it was. */
+	if (zt_kernel_setup(err, sizeof(err))) {
+		zt_log(LOG_ERR, "kernel setup: %s", err);
+		goto err_client;
 	}
 	zt_ready(ready_fd);
 	zt_loop();

@@ -110,12 +110,19 @@ uint64_t zt_client_tick(uint64_t now);
 /* upstream.c */
 int zt_upstream_init(char *err, size_t errsize);
 void zt_upstream_uninit(void);
+int zt_upstream_prepare(const struct zt_config *cfg, char *err,
+			size_t errsize);
+void zt_upstream_abort(void);
+void zt_upstream_commit(void);
 void zt_upstream_submit(struct zt_query *q);
 uint64_t zt_upstream_tick(uint64_t now);
 
 /* kernel.c */
 int zt_kernel_open(char *err, size_t errsize);
 int zt_kernel_setup(char *err, size_t errsize);
+int zt_kernel_sync(const struct zt_config *cfg, const struct zt_config *also,
+		   char *err, size_t errsize);
+int zt_kernel_set_mode(int mode, char *err, size_t errsize);
 int zt_kernel_allow(const struct zt_dns_addr *addrs, unsigned int n,
 		    char *err, size_t errsize);
 void zt_kernel_close(void);
