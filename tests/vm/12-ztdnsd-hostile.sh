@@ -32,21 +32,11 @@
 . "$(dirname "$0")/dot.sh"
 . "$(dirname "$0")/ztdnsd.sh"
 
-# The daemon's own defences do not depend on the kernel, and under KASAN
-# this test alone would take a quarter of make check's time budget: it runs
-# on the stock kernels (the kernel's hostile-input tests run on all).
-if [ "${ZTDNS_KERNEL:-}" = debug ] && [ -z "${ZTDNS_HOSTILE_ON_DEBUG:-}" ]; then
-	echo "runs on the stock kernels (ZTDNS_HOSTILE_ON_DEBUG=1 to run it here)"
-	exit 77
-fi
+# The kernel's hostile-input tests run on all kernels.
+stock_only
 
-ZTD=$TOP/daemon/ztdnsd-asan
-[ -x "$ZTD" ] || fail "$ZTD missing: make tools"
-export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 HOSTILE=$TOP/tests/vm/hostile.py
 FLAKY=$TOP/tests/vm/flakydot.py
-SAN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)Sanitizer'
 FAILED=
 
 # soft_fail WHAT: count a failed check and go on to the next part.

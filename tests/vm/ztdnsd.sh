@@ -26,7 +26,14 @@
 #   zt_dig ARGS...            kdig @127.0.0.1 in c-PID
 # shellcheck shell=bash
 
-ZTD=$TOP/daemon/ztdnsd
+# ztdnsd built with AddressSanitizer and UBSan (make tools): the first
+# report aborts it, and zt_stop and the end of the test fail on any report
+# in its log (LeakSanitizer's at exit too).
+ZTD=$TOP/daemon/ztdnsd-asan
+[ -x "$ZTD" ] || fail "$ZTD missing: make tools"
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+SAN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)Sanitizer'
 RESOLVE=$TOP/tests/vm/resolve
 ZT_LOG=$DOT_TMP/ztdnsd.log
 ZT_CONF=$DOT_TMP/ztdnsd.conf
@@ -112,6 +119,15 @@ zt_stop() {
 	kill "$ZT_PID" 2>/dev/null || true
 	wait "$ZT_PID" 2>/dev/null || true
 	ZT_PID=
+	zt_no_san
+}
+
+# zt_no_san: ztdnsd's log holds no sanitizer report.
+zt_no_san() {
+	if grep -Eq "$SAN" "$ZT_LOG" 2>/dev/null; then
+		grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+		fail "a sanitizer report in ztdnsd's log"
+	fi
 }
 
 zt_resolve() { pretty c "resolve $*"; ip netns exec "c-$pid" "$RESOLVE" "$@"; }
@@ -136,6 +152,15 @@ _zt_cleanup() {
 		echo "--- ztdnsd log (tail)" >&2
 		tail -n 30 "$ZT_LOG" >&2
 	fi
-	[ -z "$ZT_PID" ] || kill "$ZT_PID" 2>/dev/null || true
+	if [ -n "$ZT_PID" ]; then
+		kill "$ZT_PID" 2>/dev/null || true
+		wait "$ZT_PID" 2>/dev/null || true
+	fi
+	# A report found only now (at exit, say) fails a test that passed.
+	if [ "$rc" = 0 ] && grep -Eq "$SAN" "$ZT_LOG" 2>/dev/null; then
+		grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+		echo "FAIL: a sanitizer report in ztdnsd's log" >&2
+		return 1
+	fi
 }
-trap 'rc=$?; _zt_cleanup $rc; _dot_cleanup $rc; cleanup' EXIT
+trap 'rc=$?; _zt_cleanup $rc || rc=1; _dot_cleanup $rc; cleanup; exit $rc' EXIT

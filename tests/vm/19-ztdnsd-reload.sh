@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dot.sh"
 . "$(dirname "$0")/ztdnsd.sh"
+stock_only
 
 conf=$ZT_CONF
 ca=$DOT_PKI/ca.pem
