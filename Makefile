@@ -135,7 +135,7 @@ tests/unit/config_test: tests/unit/config_test.c daemon/config.c \
 		$(INI_LIBS) $(TLS_LIBS)
 
 # libFuzzer targets (clang); tests/unit/run runs each briefly on its corpus,
-# "make fuzz FUZZ_SECONDS=600" longer.
+# "make fuzz" for 10 million executions each (build/fuzz/summary.txt).
 fuzzers: $(FUZZERS)
 
 tests/fuzz/dns_fuzz: tests/fuzz/dns_fuzz.c daemon/dns.c daemon/parse.c \
@@ -148,13 +148,11 @@ tests/fuzz/config_fuzz: tests/fuzz/config_fuzz.c daemon/config.c \
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(ZCFLAGS) -o $@ $(filter %.c,$^) \
 		$(INI_LIBS) -lmbedcrypto
 
-FUZZ_SECONDS ?= 300
+# Each target for FUZZ_RUNS executions, one after the other: scripts/fuzz.
+FUZZ_RUNS ?= 10000000
+FUZZ_SECONDS ?=
 fuzz: fuzzers
-	for f in $(notdir $(FUZZERS)); do \
-		n=$${f%_fuzz}; mkdir -p build/fuzz/$$n; \
-		tests/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
-			build/fuzz/$$n tests/fuzz/corpus/$$n || exit 1; \
-	done
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZERS)
 
 check:
 	@scripts/check
