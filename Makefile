@@ -43,7 +43,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 ZTDNSD_OBJS := daemon/ztdnsd.o daemon/loop.o daemon/client.o daemon/resolve.o \
 	daemon/upstream.o daemon/kernel.o daemon/tls.o daemon/dns.o \
 	daemon/cache.o daemon/rebind.o daemon/config.o daemon/log.o \
-	daemon/nl.o daemon/parse.o
+	daemon/nl.o daemon/parse.o daemon/answer.o
 KMOD_SRC := $(wildcard kmod/*.[ch] kmod/tests/*.c) kmod/Kbuild uapi/linux/ztdns.h
 
 .PHONY: all module tools unit-tests check bench demo kunit vmtest unit style install \

@@ -18,49 +18,37 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "rebind.h"
+#include "answer.h"
 #include "ztdnsd.h"
 
 static uint8_t zt_hit[ZT_DNS_MSG_MAX];	/* a reply from the cache */
 static uint8_t zt_out[ZT_DNS_MSG_MAX];	/* the reply to the client */
 static struct zt_dns_reply zt_cached;
 
-static uint32_t zt_clamp_ttl(uint32_t ttl)
+/* An address zt_answer_learn() keeps from the kernel and the client. */
+static void zt_refused(const struct zt_addr *a, const char *special,
+		       void *arg)
 {
-	if (ttl < zt.cfg.min_ttl)
-		return zt.cfg.min_ttl;
-	if (ttl > zt.cfg.max_ttl)
-		return zt.cfg.max_ttl;
-	return ttl;
+	char name[ZT_DNS_NAME_MAX * 4 + 16], addr[ZT_ADDRSTRLEN];
+	const struct zt_query *q = arg;
+
+	zt.stats.rebind_skipped++;
+	if (zt_log_ratelimit())
+		zt_log(LOG_NOTICE,
+		       "neither learning nor answering %s for %s: %s address outside the allowed subnets",
+		       zt_format_addr(addr, sizeof(addr), a, 0),
+		       zt_dns_question_str(name, sizeof(name), &q->dq.q),
+		       special);
 }
 
 /* Allow the learnable addresses of @r; 0 or a negative errno. */
 static int zt_learn(struct zt_query *q, struct zt_dns_reply *r)
 {
-	char name[ZT_DNS_NAME_MAX * 4 + 16], addr[ZT_ADDRSTRLEN], err[256];
-	const char *special;
-	unsigned int i, n = 0;
+	char name[ZT_DNS_NAME_MAX * 4 + 16], err[256];
+	unsigned int n;
 	int ret;
 
-	for (i = 0; i < r->naddrs; i++) {
-		special = zt_rebind_refused(zt.cfg.subnets, zt.cfg.nsubnets,
-					    &r->addrs[i].addr);
-		if (special) {
-			zt.stats.rebind_skipped++;
-			if (zt_log_ratelimit())
-				zt_log(LOG_NOTICE,
-				       "neither learning nor answering %s for %s: %s address outside the allowed subnets",
-				       zt_format_addr(addr, sizeof(addr),
-						      &r->addrs[i].addr, 0),
-				       zt_dns_question_str(name, sizeof(name),
-							   &q->dq.q),
-				       special);
-			continue;
-		}
-		r->addrs[n].addr = r->addrs[i].addr;
-		r->addrs[n].ttl = zt_clamp_ttl(r->addrs[i].ttl);
-		n++;
-	}
+	n = zt_answer_learn(&zt.cfg, r, zt_refused, q);
 	ret = zt_kernel_allow(r->addrs, n, err, sizeof(err));
 	if (ret) {
 		zt.stats.kernel_errors++;
@@ -73,39 +61,21 @@ static int zt_learn(struct zt_query *q, struct zt_dns_reply *r)
 	return ret;
 }
 
-/* The client sees no address of the ranges zt_learn() refuses. */
-static bool zt_hide(const struct zt_addr *a, void *arg)
-{
-	(void)arg;
-	return zt_rebind_refused(zt.cfg.subnets, zt.cfg.nsubnets, a);
-}
-
-static size_t zt_limit(const struct zt_query *q)
-{
-	if (q->tcp)
-		return ZT_DNS_MSG_MAX;
-	return q->dq.udp_size > ZT_DNS_UDP_PLAIN ? q->dq.udp_size :
-	       ZT_DNS_UDP_PLAIN;
-}
-
 /* Learn, maybe cache, answer; @store: the reply came from upstream. */
 static void zt_answer(struct zt_query *q, const uint8_t *msg, size_t len,
 		      struct zt_dns_reply *r, bool store)
 {
-	uint32_t ttl = r->cache_ttl < zt.cfg.max_ttl ? r->cache_ttl :
-		       zt.cfg.max_ttl;
+	uint32_t ttl;
 	int out;
 
 	if (zt_learn(q, r)) {
 		zt_resolve_fail(q, NULL);
 		return;
 	}
-	/* Cache what is final: answers, NXDOMAIN, NODATA. */
-	if (store && !r->truncated && (r->rcode == ZT_DNS_RCODE_NOERROR ||
-				       r->rcode == ZT_DNS_RCODE_NXDOMAIN))
+	if (store && zt_answer_cache_ttl(&zt.cfg, r, &ttl))
 		zt_cache_put(zt.cache, &q->dq, msg, len, ttl, zt_now_ms());
-	out = zt_dns_client_reply(zt_out, sizeof(zt_out), msg, len, &q->dq,
-				  zt_limit(q), zt_hide, NULL);
+	out = zt_answer_client(&zt.cfg, zt_out, sizeof(zt_out), msg, len,
+			       &q->dq, q->tcp != NULL);
 	if (out < 0) {
 		zt_resolve_fail(q, "cannot shape the reply for the client");
 		return;

@@ -44,6 +44,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "tls.h"
 #include "ztdnsd.h"
 
@@ -393,11 +394,9 @@ static void zt_conn_reply(struct zt_conn *c, const uint8_t *msg, size_t len)
 		return;
 	id = msg[0] << 8 | msg[1];
 	for (q = c->head; q && q->sent; q = q->next) {
-		if (q->up_id != id)
-			continue;
-		ret = zt_dns_parse_reply(msg, len, &q->dq.q, &zt_reply);
+		ret = zt_answer_match(msg, len, q->up_id, &q->dq.q, &zt_reply);
 		if (ret == -ENOMSG)
-			continue;	/* same ID, another question: not ours */
+			continue;	/* another ID, or another question */
 		zt_conn_unlink(c, q);
 		/* An answer: the server works. */
 		c->srv->drops = 0;

@@ -6,6 +6,7 @@
  *   loop.c      the epoll loop; I/O objects freed only between batches
  *   client.c    UDP and TCP listeners, client connections (RFC 7766)
  *   resolve.c   a query's life: cache, upstream, kernel, answer
+ *   answer.c    what a reply means, without I/O (answer.h)
  *   upstream.c  DNS-over-TLS connections to the protective servers
  *   kernel.c    the ztdns generic-netlink family: setup and allow entries
  *   tls.c       mbedTLS behind tls.h
