@@ -36,7 +36,7 @@ SD_LIBS := $(shell pkg-config --libs libsystemd libcap-ng)
 TOOLS := daemon/ztdnsd daemon/ztdnsctl
 UNIT_TESTS := tests/unit/parse_test tests/unit/dns_test tests/unit/config_test \
 	tests/unit/cache_test tests/unit/rebind_test
-FUZZERS := tests/fuzz/dns_fuzz tests/fuzz/config_fuzz
+FUZZERS := tests/fuzz/dns_fuzz tests/fuzz/config_fuzz tests/fuzz/resolve_fuzz
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -147,6 +147,12 @@ tests/fuzz/config_fuzz: tests/fuzz/config_fuzz.c daemon/config.c \
 		daemon/parse.h
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(ZCFLAGS) -o $@ $(filter %.c,$^) \
 		$(INI_LIBS) -lmbedcrypto
+
+tests/fuzz/resolve_fuzz: tests/fuzz/resolve_fuzz.c daemon/answer.c \
+		daemon/cache.c daemon/dns.c daemon/rebind.c daemon/parse.c \
+		daemon/answer.h daemon/cache.h daemon/dns.h daemon/rebind.h \
+		daemon/config.h daemon/parse.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(ZCFLAGS) -o $@ $(filter %.c,$^)
 
 # Each target for FUZZ_RUNS executions, one after the other: scripts/fuzz.
 FUZZ_RUNS ?= 10000000
