@@ -71,7 +71,7 @@ kmod/ztdns.ko: $(KMOD_SRC) build/version.h
 tools: $(TOOLS) daemon/ztdnsd-asan unit-tests fuzzers tests/vm/probe \
 	tests/vm/resolve
 
-daemon/ztdnsctl: daemon/ztdnsctl.o daemon/nl.o daemon/parse.o
+daemon/ztdnsctl: daemon/ztdnsctl.o daemon/nl.o daemon/parse.o daemon/ctlargs.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS)
 
 daemon/ztdnsd: $(ZTDNSD_OBJS)

@@ -24,6 +24,7 @@
 #include <netlink/genl/genl.h>
 
 #include "build/version.h"
+#include "ctlargs.h"
 #include "nl.h"
 #include "parse.h"
 #include "uapi/linux/ztdns.h"
@@ -33,14 +34,8 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-/* The TTL of "allow add" without "ttl SECONDS", and of "allow load". */
-#define DEFAULT_TTL 300
-
-/* The longest TTL, grace, min_ttl or max_ttl the kernel takes: 7 days. */
-#define MAX_TTL ZTDNS_TTL_LIMIT
-
-#define WANT_ADDR "an IPv4 or IPv6 address"
-#define WANT_TTL "seconds, 0 to " STR(MAX_TTL)
+#define DEFAULT_TTL ZT_CTL_DEFAULT_TTL
+#define MAX_TTL ZT_CTL_MAX_TTL
 
 struct subcommand;
 
@@ -87,30 +82,12 @@ static int usage_hint(const struct ctl *c)
 }
 
 /* A usage error about one word, e.g. "invalid port '0': want 1 to 65535". */
-static int bad_word(const struct ctl *c, const char *what, const char *word,
-		    const char *want)
+static int bad_word(const struct ctl *c, const struct zt_ctl_err *e)
 {
-	fprintf(stderr, "ztdnsctl: %s '%s'%s%s\n", what, word,
-		want ? ": want " : "", want ? want : "");
+	fprintf(stderr, "ztdnsctl: %s%s%s '%s'%s%s\n", e->what,
+		e->key ? " " : "", e->key ? e->key : "", e->word,
+		e->want ? ": want " : "", e->want ? e->want : "");
 	return usage_hint(c);
-}
-
-/*
- * The optional "KEY VALUE" after the first word (allow add, server add|del);
- * *value is NULL without it.  Return: 0, or the usage error's exit status.
- */
-static int opt_value(const struct ctl *c, int argc, char **argv,
-		     const char *key, const char **value)
-{
-	*value = NULL;
-	if (argc < 2)
-		return 0;
-	if (strcmp(argv[1], key))
-		return bad_word(c, "unexpected word", argv[1], key);
-	if (argc < 3)
-		return bad_word(c, "missing value after", argv[1], NULL);
-	*value = argv[2];
-	return 0;
 }
 
 static const char *name_or_number(const char *name, unsigned int v,
@@ -192,54 +169,22 @@ out:
 
 /* --- configuration: status, mode, set --- */
 
-enum cfg_kind { CFG_MODE, CFG_U8, CFG_BOOL, CFG_U32 };
-
-static const struct cfg_field {
-	const char *name;
-	int attr;		/* ZTDNS_A_* */
-	enum cfg_kind kind;
-	uint32_t max;		/* the largest value "set" takes; 0: it can't */
-	const char *want;	/* what "set" takes */
-} cfg_fields[] = {
-	{ "mode", ZTDNS_A_MODE, CFG_MODE, 0, NULL },
-	{ "grace", ZTDNS_A_GRACE, CFG_U32, MAX_TTL, WANT_TTL },
-	{ "min_ttl", ZTDNS_A_MIN_TTL, CFG_U32, MAX_TTL, WANT_TTL },
-	{ "max_ttl", ZTDNS_A_MAX_TTL, CFG_U32, MAX_TTL, WANT_TTL },
-	{ "log", ZTDNS_A_LOG, CFG_U8, ZTDNS_LOG_MAX, "0, 1 or 2" },
-	{ "max_entries", ZTDNS_A_MAX_ENTRIES, CFG_U32, 0, NULL },
-	{ "allow_dhcp", ZTDNS_A_ALLOW_DHCP, CFG_BOOL, 1, "0 or 1" },
-	{ "allow_ndp", ZTDNS_A_ALLOW_NDP, CFG_BOOL, 1, "0 or 1" },
-	{ "entries", ZTDNS_A_NUM_ENTRIES, CFG_U32, 0, NULL },
-};
-
-#define WANT_SETTING "grace, min_ttl, max_ttl, log, allow_dhcp or allow_ndp"
-
-static const struct cfg_field *cfg_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(cfg_fields); i++)
-		if (!strcmp(name, cfg_fields[i].name))
-			return &cfg_fields[i];
-	return NULL;
-}
-
-static void print_cfg(const struct ctl *c, const struct cfg_field *f,
+static void print_cfg(const struct ctl *c, const struct zt_cfg_field *f,
 		      struct nlattr *a, const char *sep)
 {
-	uint32_t v = f->kind == CFG_U32 ? nla_get_u32(a) : nla_get_u8(a);
+	uint32_t v = f->kind == ZT_CFG_U32 ? nla_get_u32(a) : nla_get_u8(a);
 	char buf[16];
 
 	if (!c->json)
 		printf("%-12s ", f->name);
 	else
 		printf("%s\"%s\":", sep, f->name);
-	if (f->kind == CFG_MODE)
+	if (f->kind == ZT_CFG_MODE)
 		printf(c->json ? "\"%s\"" : "%s",
 		       name_or_number(zt_mode_name(v), v, buf, sizeof(buf)));
-	else if (f->kind == CFG_BOOL && c->json)
+	else if (f->kind == ZT_CFG_BOOL && c->json)
 		printf("%s", v ? "true" : "false");
-	else if (f->kind == CFG_BOOL)
+	else if (f->kind == ZT_CFG_BOOL)
 		printf("%s", v ? "yes" : "no");
 	else
 		printf("%u", v);
@@ -255,17 +200,17 @@ static int config_cb(struct nl_msg *msg, void *arg)
 	const char *sep = "";
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(cfg_fields); i++)
-		policy[cfg_fields[i].attr].type =
-			cfg_fields[i].kind == CFG_U32 ? NLA_U32 : NLA_U8;
+	for (i = 0; i < ARRAY_SIZE(zt_cfg_fields); i++)
+		policy[zt_cfg_fields[i].attr].type =
+			zt_cfg_fields[i].kind == ZT_CFG_U32 ? NLA_U32 : NLA_U8;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, ZTDNS_A_MAX, policy) < 0)
 		return NL_SKIP;
 	if (c->json)
 		putchar('{');
-	for (i = 0; i < ARRAY_SIZE(cfg_fields); i++) {
-		if (!tb[cfg_fields[i].attr])
+	for (i = 0; i < ARRAY_SIZE(zt_cfg_fields); i++) {
+		if (!tb[zt_cfg_fields[i].attr])
 			continue;
-		print_cfg(c, &cfg_fields[i], tb[cfg_fields[i].attr], sep);
+		print_cfg(c, &zt_cfg_fields[i], tb[zt_cfg_fields[i].attr], sep);
 		sep = ",";
 	}
 	if (c->json)
@@ -286,23 +231,14 @@ static int status_main(const struct ctl *c, int argc, char **argv)
 	return ctl_request(c, &r);
 }
 
-/* The settings of one SET_CONFIG, all applied or none. */
-struct config_req {
-	unsigned int n;
-	struct {
-		const struct cfg_field *f;
-		uint32_t v;
-	} set[ARRAY_SIZE(cfg_fields)];
-};
-
 static int config_fill(struct nl_msg *msg, void *arg)
 {
-	const struct config_req *r = arg;
+	const struct zt_ctl_set *r = arg;
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < r->n; i++) {
-		if (r->set[i].f->kind == CFG_U32)
+		if (r->set[i].f->kind == ZT_CFG_U32)
 			ret = nla_put_u32(msg, r->set[i].f->attr, r->set[i].v);
 		else
 			ret = nla_put_u8(msg, r->set[i].f->attr, r->set[i].v);
@@ -312,7 +248,7 @@ static int config_fill(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-static int config_send(const struct ctl *c, struct config_req *cr)
+static int config_send(const struct ctl *c, struct zt_ctl_set *cr)
 {
 	struct request r = {
 		.cmd = ZTDNS_CMD_SET_CONFIG,
@@ -325,56 +261,28 @@ static int config_send(const struct ctl *c, struct config_req *cr)
 
 static int mode_main(const struct ctl *c, int argc, char **argv)
 {
-	struct config_req r = { 0 };
+	struct zt_ctl_set r = { 0 };
+	struct zt_ctl_err err;
 	int mode;
 
 	(void)argc;
-	mode = zt_parse_mode(argv[0]);
+	mode = zt_ctl_parse_mode(argv[0], &err);
 	if (mode < 0)
-		return bad_word(c, "invalid mode", argv[0],
-				"off, audit or enforce");
-	r.set[0].f = cfg_find("mode");
+		return bad_word(c, &err);
+	r.set[0].f = zt_cfg_find("mode");
 	r.set[0].v = mode;
 	r.n = 1;
 	return config_send(c, &r);
 }
 
-/* One "KEY VALUE" of "set"; return: 0, or the usage error's exit status. */
-static int set_parse(const struct ctl *c, struct config_req *r,
-		     const char *key, const char *value)
-{
-	const struct cfg_field *f = cfg_find(key);
-	unsigned int i;
-	uint32_t v;
-
-	if (!f || !f->max)
-		return bad_word(c, "unknown setting", key, WANT_SETTING);
-	for (i = 0; i < r->n; i++)
-		if (r->set[i].f == f)
-			return bad_word(c, "duplicate setting", key, NULL);
-	if (zt_parse_u32(value, &v) || v > f->max) {
-		fprintf(stderr, "ztdnsctl: invalid %s '%s': want %s\n",
-			key, value, f->want);
-		return usage_hint(c);
-	}
-	r->set[r->n].f = f;
-	r->set[r->n].v = v;
-	r->n++;
-	return 0;
-}
-
+/* The settings of one SET_CONFIG, all applied or none. */
 static int set_main(const struct ctl *c, int argc, char **argv)
 {
-	struct config_req r = { 0 };
-	int i, ret;
+	struct zt_ctl_set r;
+	struct zt_ctl_err err;
 
-	if (argc % 2)
-		return bad_word(c, "missing value after", argv[argc - 1], NULL);
-	for (i = 0; i < argc; i += 2) {
-		ret = set_parse(c, &r, argv[i], argv[i + 1]);
-		if (ret)
-			return ret;
-	}
+	if (zt_ctl_parse_set(argc, argv, &r, &err))
+		return bad_word(c, &err);
 	return config_send(c, &r);
 }
 
@@ -553,8 +461,7 @@ static int entries_cb(struct nl_msg *msg, void *arg)
 }
 
 struct entry_req {
-	struct zt_addr addr;
-	uint32_t ttl;
+	struct zt_ctl_entry e;
 	bool with_ttl;		/* add only */
 };
 
@@ -586,7 +493,7 @@ static int entry_fill(struct nl_msg *msg, void *arg)
 
 	entries = nla_nest_start(msg, ZTDNS_A_ENTRIES | NLA_F_NESTED);
 	if (!entries ||
-	    put_entry(msg, 0, &r->addr, r->with_ttl ? &r->ttl : NULL))
+	    put_entry(msg, 0, &r->e.addr, r->with_ttl ? &r->e.ttl : NULL))
 		return -EMSGSIZE;
 	nla_nest_end(msg, entries);
 	return 0;
@@ -602,27 +509,21 @@ static int entry_send(const struct ctl *c, unsigned char cmd,
 
 static int allow_add_main(const struct ctl *c, int argc, char **argv)
 {
-	struct entry_req r = { .ttl = DEFAULT_TTL, .with_ttl = true };
-	const char *ttl;
-	int ret;
+	struct entry_req r = { .with_ttl = true };
+	struct zt_ctl_err err;
 
-	if (zt_parse_addr(argv[0], &r.addr))
-		return bad_word(c, "invalid address", argv[0], WANT_ADDR);
-	ret = opt_value(c, argc, argv, "ttl", &ttl);
-	if (ret)
-		return ret;
-	if (ttl && (zt_parse_u32(ttl, &r.ttl) || r.ttl > MAX_TTL))
-		return bad_word(c, "invalid ttl", ttl, WANT_TTL);
+	if (zt_ctl_parse_entry(argc, argv, &r.e, &err))
+		return bad_word(c, &err);
 	return entry_send(c, ZTDNS_CMD_ADD_ENTRIES, &r);
 }
 
 static int allow_del_main(const struct ctl *c, int argc, char **argv)
 {
 	struct entry_req r = { 0 };
+	struct zt_ctl_err err;
 
-	(void)argc;
-	if (zt_parse_addr(argv[0], &r.addr))
-		return bad_word(c, "invalid address", argv[0], WANT_ADDR);
+	if (zt_ctl_parse_entry(argc, argv, &r.e, &err))
+		return bad_word(c, &err);
 	return entry_send(c, ZTDNS_CMD_DEL_ENTRIES, &r);
 }
 
@@ -650,14 +551,9 @@ static int allow_flush_main(const struct ctl *c, int argc, char **argv)
  */
 #define LOAD_MSG_MAX (NLMSG_HDRLEN + GENL_HDRLEN + UINT16_MAX)
 
-struct load_entry {
-	struct zt_addr addr;
-	uint32_t ttl;
-};
-
 struct load {
 	const char *name;		/* of the file, for messages */
-	struct load_entry *e;		/* the entries of the whole file */
+	struct zt_ctl_entry *e;		/* the entries of the whole file */
 	size_t n, room;
 };
 
@@ -676,9 +572,9 @@ static int load_bad(const struct load *l, unsigned long lineno,
 	return EXIT_USAGE;
 }
 
-static int load_append(struct load *l, const struct load_entry *e)
+static int load_append(struct load *l, const struct zt_ctl_entry *e)
 {
-	struct load_entry *p;
+	struct zt_ctl_entry *p;
 	size_t room;
 
 	if (l->n == l->room) {
@@ -699,21 +595,14 @@ static int load_append(struct load *l, const struct load_entry *e)
 /* "ADDR [TTL]", a blank line or a comment: 0, or the exit status. */
 static int load_line(struct load *l, char *line, unsigned long lineno)
 {
-	struct load_entry e = { .ttl = DEFAULT_TTL };
-	char *w[3];
-	unsigned int n;
+	struct zt_ctl_entry e;
+	struct zt_ctl_err err;
+	int ret;
 
-	n = zt_split_words(line, w, ARRAY_SIZE(w));
-	if (!n)
-		return 0;
-	if (zt_parse_addr(w[0], &e.addr))
-		return load_bad(l, lineno, "invalid address", w[0], WANT_ADDR);
-	if (n > 1 && (zt_parse_u32(w[1], &e.ttl) || e.ttl > MAX_TTL))
-		return load_bad(l, lineno, "invalid ttl", w[1], WANT_TTL);
-	if (n > 2)
-		return load_bad(l, lineno, "unexpected word", w[2],
-				"ADDR [TTL]");
-	return load_append(l, &e);
+	ret = zt_ctl_parse_line(line, &e, &err);
+	if (ret < 0)
+		return load_bad(l, lineno, err.what, err.word, err.want);
+	return ret ? load_append(l, &e) : 0;
 }
 
 /* Every line of @f into @l: 0, or the exit status of the first error. */
@@ -879,14 +768,9 @@ static int subnets_cb(struct nl_msg *msg, void *arg)
 	return each_attr(msg, ZTDNS_A_SUBNET, print_subnet, arg);
 }
 
-struct subnet_req {
-	struct zt_addr addr;
-	unsigned int plen;
-};
-
 static int subnet_fill(struct nl_msg *msg, void *arg)
 {
-	const struct subnet_req *r = arg;
+	const struct zt_ctl_subnet *r = arg;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(msg, ZTDNS_A_SUBNET | NLA_F_NESTED);
@@ -903,25 +787,22 @@ static int subnet_fill(struct nl_msg *msg, void *arg)
 static int subnet_send(const struct ctl *c, unsigned char cmd,
 		       const char *cidr)
 {
-	struct subnet_req sr;
+	struct zt_ctl_subnet sr;
 	struct request r = { .cmd = cmd, .fill = subnet_fill, .arg = &sr };
 	char buf[ZT_ADDRSTRLEN];
+	struct zt_ctl_err err;
 	int ret;
 
-	ret = zt_parse_cidr(cidr, &sr.addr, &sr.plen);
+	ret = zt_ctl_parse_subnet(cidr, &sr, &err);
 	if (ret == -EDOM) {
-		zt_addr_mask(&sr.addr, sr.plen);
 		fprintf(stderr,
 			"ztdnsctl: host bits set in '%s': did you mean %s/%u?\n",
 			cidr, zt_format_addr(buf, sizeof(buf), &sr.addr, 0),
 			sr.plen);
 		return usage_hint(c);
 	}
-	if (ret == -ERANGE)
-		return bad_word(c, "invalid prefix length in", cidr,
-				"0 to 32 for IPv4, 0 to 128 for IPv6");
 	if (ret)
-		return bad_word(c, "invalid subnet", cidr, "ADDR/LEN or ADDR");
+		return bad_word(c, &err);
 	return ctl_request(c, &r);
 }
 
@@ -977,14 +858,9 @@ static int servers_cb(struct nl_msg *msg, void *arg)
 	return each_attr(msg, ZTDNS_A_SERVER, print_server, arg);
 }
 
-struct server_req {
-	struct zt_addr addr;
-	uint16_t port;
-};
-
 static int server_fill(struct nl_msg *msg, void *arg)
 {
-	const struct server_req *r = arg;
+	const struct zt_ctl_server *r = arg;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(msg, ZTDNS_A_SERVER | NLA_F_NESTED);
@@ -1001,18 +877,12 @@ static int server_fill(struct nl_msg *msg, void *arg)
 static int server_send(const struct ctl *c, unsigned char cmd, int argc,
 		       char **argv)
 {
-	struct server_req sr = { .port = ZTDNS_DEFAULT_SERVER_PORT };
+	struct zt_ctl_server sr;
 	struct request r = { .cmd = cmd, .fill = server_fill, .arg = &sr };
-	const char *port;
-	int ret;
+	struct zt_ctl_err err;
 
-	if (zt_parse_addr(argv[0], &sr.addr))
-		return bad_word(c, "invalid address", argv[0], WANT_ADDR);
-	ret = opt_value(c, argc, argv, "port", &port);
-	if (ret)
-		return ret;
-	if (port && zt_parse_port(port, &sr.port))
-		return bad_word(c, "invalid port", port, "1 to 65535");
+	if (zt_ctl_parse_server(argc, argv, &sr, &err))
+		return bad_word(c, &err);
 	return ctl_request(c, &r);
 }
 
@@ -1276,7 +1146,7 @@ static const struct subcommand subcommands[] = {
 	  "the configuration and the number of entries" },
 	{ "mode", NULL, mode_main, 1, 1, "off|audit|enforce",
 	  "set the mode" },
-	{ "set", NULL, set_main, 1, 2 * ARRAY_SIZE(cfg_fields),
+	{ "set", NULL, set_main, 1, 2 * ARRAY_SIZE(zt_cfg_fields),
 	  "KEY VALUE [KEY VALUE]...", "change settings, all or none" },
 	{ "allow", "add", allow_add_main, 1, 3, "ADDR [ttl SECONDS]",
 	  "allow an address (ttl " STR(DEFAULT_TTL) " by default)" },
