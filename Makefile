@@ -36,7 +36,8 @@ SD_LIBS := $(shell pkg-config --libs libsystemd libcap-ng)
 TOOLS := daemon/ztdnsd daemon/ztdnsctl
 UNIT_TESTS := tests/unit/parse_test tests/unit/dns_test tests/unit/config_test \
 	tests/unit/cache_test tests/unit/rebind_test
-FUZZERS := tests/fuzz/dns_fuzz tests/fuzz/config_fuzz tests/fuzz/resolve_fuzz
+FUZZERS := tests/fuzz/dns_fuzz tests/fuzz/config_fuzz tests/fuzz/resolve_fuzz \
+	tests/fuzz/ctl_fuzz
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -152,6 +153,10 @@ tests/fuzz/resolve_fuzz: tests/fuzz/resolve_fuzz.c daemon/answer.c \
 		daemon/cache.c daemon/dns.c daemon/rebind.c daemon/parse.c \
 		daemon/answer.h daemon/cache.h daemon/dns.h daemon/rebind.h \
 		daemon/config.h daemon/parse.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(ZCFLAGS) -o $@ $(filter %.c,$^)
+
+tests/fuzz/ctl_fuzz: tests/fuzz/ctl_fuzz.c daemon/ctlargs.c daemon/parse.c \
+		daemon/ctlargs.h daemon/parse.h uapi/linux/ztdns.h
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(ZCFLAGS) -o $@ $(filter %.c,$^)
 
 # Each target for FUZZ_RUNS executions, one after the other: scripts/fuzz.
