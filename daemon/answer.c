@@ -78,3 +78,20 @@ int zt_answer_client(const struct zt_config *cfg, uint8_t *out, size_t size,
 	return zt_dns_client_reply(out, size, msg, len, dq, limit, zt_hide,
 				   (void *)cfg);
 }
+
+int zt_answer_make(const struct zt_config *cfg, uint8_t *out, size_t size,
+		   const uint8_t *msg, size_t len,
+		   const struct zt_dns_query *dq, bool tcp,
+		   struct zt_dns_reply *r,
+		   void (*refused)(const struct zt_addr *a,
+				   const char *special, void *arg),
+		   void *arg, struct zt_answer *a)
+{
+	int n = zt_answer_client(cfg, out, size, msg, len, dq, tcp);
+
+	if (n < 0)
+		return n;
+	a->nallow = zt_answer_learn(cfg, r, refused, arg);
+	a->cache = zt_answer_cache_ttl(cfg, r, &a->cache_ttl);
+	return n;
+}

@@ -78,4 +78,31 @@ int zt_answer_client(const struct zt_config *cfg, uint8_t *out, size_t size,
 		     const uint8_t *msg, size_t len,
 		     const struct zt_dns_query *dq, bool tcp);
 
+/* What ztdnsd does with a reply, besides sending the client its own. */
+struct zt_answer {
+	unsigned int nallow;	/* addresses to allow: the first of r->addrs */
+	bool cache;		/* whether to cache the reply ... */
+	uint32_t cache_ttl;	/* ... for so long (zt_answer_cache_ttl()) */
+};
+
+/**
+ * zt_answer_make() - the client's reply, then what to allow and cache
+ * @cfg, @out, @size, @msg, @len, @dq, @tcp: as zt_answer_client()
+ * @r: the parsed reply: zt_answer_learn() rewrites its addresses
+ * @refused, @arg: as zt_answer_learn()
+ * @a: filled in on success
+ *
+ * The client's reply comes first: a reply that cannot be shaped for the
+ * client (too many records to leave out) teaches the kernel nothing, so
+ * that no address is allowed that the client was not told.
+ * Return: the length of the client's reply, or a negative errno.
+ */
+int zt_answer_make(const struct zt_config *cfg, uint8_t *out, size_t size,
+		   const uint8_t *msg, size_t len,
+		   const struct zt_dns_query *dq, bool tcp,
+		   struct zt_dns_reply *r,
+		   void (*refused)(const struct zt_addr *a,
+				   const char *special, void *arg),
+		   void *arg, struct zt_answer *a);
+
 #endif /* ZTDNS_ANSWER_H */

@@ -41,14 +41,13 @@ static void zt_refused(const struct zt_addr *a, const char *special,
 		       special);
 }
 
-/* Allow the learnable addresses of @r; 0 or a negative errno. */
-static int zt_learn(struct zt_query *q, struct zt_dns_reply *r)
+/* Allow the first @n addresses of @r; 0 or a negative errno. */
+static int zt_learn(struct zt_query *q, const struct zt_dns_reply *r,
+		    unsigned int n)
 {
 	char name[ZT_DNS_NAME_MAX * 4 + 16], err[256];
-	unsigned int n;
 	int ret;
 
-	n = zt_answer_learn(&zt.cfg, r, zt_refused, q);
 	ret = zt_kernel_allow(r->addrs, n, err, sizeof(err));
 	if (ret) {
 		zt.stats.kernel_errors++;
@@ -61,25 +60,29 @@ static int zt_learn(struct zt_query *q, struct zt_dns_reply *r)
 	return ret;
 }
 
-/* Learn, maybe cache, answer; @store: the reply came from upstream. */
+/*
+ * Shape, learn, maybe cache, answer; @store: the reply came from
+ * upstream.  Nothing is learned for a reply the client does not get.
+ */
 static void zt_answer(struct zt_query *q, const uint8_t *msg, size_t len,
 		      struct zt_dns_reply *r, bool store)
 {
-	uint32_t ttl;
+	struct zt_answer a;
 	int out;
 
-	if (zt_learn(q, r)) {
-		zt_resolve_fail(q, NULL);
-		return;
-	}
-	if (store && zt_answer_cache_ttl(&zt.cfg, r, &ttl))
-		zt_cache_put(zt.cache, &q->dq, msg, len, ttl, zt_now_ms());
-	out = zt_answer_client(&zt.cfg, zt_out, sizeof(zt_out), msg, len,
-			       &q->dq, q->tcp != NULL);
+	out = zt_answer_make(&zt.cfg, zt_out, sizeof(zt_out), msg, len,
+			     &q->dq, q->tcp != NULL, r, zt_refused, q, &a);
 	if (out < 0) {
 		zt_resolve_fail(q, "cannot shape the reply for the client");
 		return;
 	}
+	if (zt_learn(q, r, a.nallow)) {
+		zt_resolve_fail(q, NULL);
+		return;
+	}
+	if (store && a.cache)
+		zt_cache_put(zt.cache, &q->dq, msg, len, a.cache_ttl,
+			     zt_now_ms());
 	zt.stats.answers++;
 	zt_client_send(q, zt_out, out);
 }

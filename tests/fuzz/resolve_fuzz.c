@@ -22,7 +22,8 @@
  * ID and question; the addresses sent to the kernel are exactly those of
  * the CNAME chain that no special range refuses, each with a TTL within
  * [min_ttl, max_ttl] and at most the lowest TTL along its chain (or
- * min_ttl); the client's reply parses, carries the client's ID, fits its
+ * min_ttl), and none when the client's reply cannot be made (too many
+ * records to hide); the client's reply parses, carries the client's ID, fits its
  * limit, has no refused address in any section and exactly the learned
  * addresses on its chain; the cache keeps the reply as long as it may and
  * no longer, and a hit differs from the reply in its TTLs only, each
@@ -345,22 +346,15 @@ static void client_query(const uint8_t *k, const struct zt_dns_question *q,
  * fits, hides every refused address and shows exactly the @nlearned
  * learned ones on the chain.
  */
-static void check_client(const uint8_t *m, size_t len,
-			 const struct zt_dns_query *dq, bool tcp,
-			 const struct zt_dns_addr *learned,
-			 unsigned int nlearned)
+static void check_out(int n, const struct zt_dns_query *dq, bool tcp,
+		      const struct zt_dns_addr *learned, unsigned int nlearned)
 {
 	size_t limit = tcp ? ZT_DNS_MSG_MAX :
 		       dq->udp_size > ZT_DNS_UDP_PLAIN ? dq->udp_size :
 		       ZT_DNS_UDP_PLAIN;
 	unsigned int i;
-	int n;
 
-	n = zt_answer_client(&cfg, out, sizeof(out), m, len, dq, tcp);
-	CHECK(n > 0 || n == -E2BIG);
-	if (n < 0)
-		return;
-	CHECK((size_t)n <= limit);
+	CHECK(n > 0 && (size_t)n <= limit);
 	CHECK(zt_dns_parse_reply(out, (size_t)n, &dq->q, &again) == 0);
 	CHECK(get16(out) == dq->id && (out[2] & 0x80) &&
 	      (out[2] & 1) == (dq->flags >> 8 & 1));
@@ -385,6 +379,18 @@ static void check_client(const uint8_t *m, size_t len,
 		CHECK(addr_eq(&got.a[i].addr, &learned[i].addr));
 }
 
+/* The same for the other transport, through zt_answer_client(). */
+static void check_client(const uint8_t *m, size_t len,
+			 const struct zt_dns_query *dq, bool tcp,
+			 const struct zt_dns_addr *learned,
+			 unsigned int nlearned)
+{
+	int n = zt_answer_client(&cfg, out, sizeof(out), m, len, dq, tcp);
+
+	CHECK(n > 0);
+	check_out(n, dq, tcp, learned, nlearned);
+}
+
 static uint32_t clamp(uint32_t ttl)
 {
 	return ttl < cfg.min_ttl ? cfg.min_ttl :
@@ -398,12 +404,27 @@ static void count_refused(const struct zt_addr *a, const char *special,
 	(*(unsigned int *)arg)++;
 }
 
-/* Learn from @r: check what the kernel would get against @ref. */
-static unsigned int learn(struct zt_dns_reply *r)
+/*
+ * What ztdnsd does with @m for @dq over @tcp (zt_answer_make()): the
+ * client's reply is checked, and what the kernel gets against @ref.
+ * Return: the number of addresses to allow, or -1 when the client's
+ * reply could not be made (then nothing is learned).
+ */
+static int answer(const uint8_t *m, size_t len, const struct zt_dns_query *dq,
+		  bool tcp, struct zt_dns_reply *r, struct zt_answer *a)
 {
 	unsigned int i, j, n, refused = 0;
+	int ret;
 
-	n = zt_answer_learn(&cfg, r, count_refused, &refused);
+	a->nallow = UINT32_MAX;
+	ret = zt_answer_make(&cfg, out, sizeof(out), m, len, dq, tcp, r,
+			     count_refused, &refused, a);
+	CHECK(ret > 0 || ret == -E2BIG);
+	if (ret < 0) {
+		CHECK(a->nallow == UINT32_MAX && !refused);
+		return -1;
+	}
+	n = a->nallow;
 	CHECK(n + refused == ref.n && r->naddrs == ref.n);
 	for (i = 0, j = 0; i < ref.n; i++) {
 		if (zt_rebind_refused(cfg.subnets, cfg.nsubnets,
@@ -416,7 +437,10 @@ static unsigned int learn(struct zt_dns_reply *r)
 		j++;
 	}
 	CHECK(j == n);
-	return n;
+	CHECK(a->cache_ttl <= cfg.max_ttl && a->cache_ttl <= r->cache_ttl);
+	check_out(ret, dq, tcp, r->addrs, n);
+	check_client(m, len, dq, !tcp, r->addrs, n);
+	return (int)n;
 }
 
 /*
@@ -478,10 +502,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct zt_dns_question question;
 	struct zt_dns_addr learned[ZT_DNS_MAX_ADDRS];
 	struct zt_dns_query dq;
-	uint32_t min_ttl, ttl, elapsed_ms, secs;
+	uint32_t min_ttl, elapsed_ms, secs;
+	struct zt_answer a;
 	unsigned int n, i;
-	bool tcp, store;
 	int ret, hit_len;
+	bool tcp;
 
 	if (size < KNOBS || len > ZT_DNS_MSG_MAX)
 		return 0;
@@ -512,19 +537,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < ref.n; i++)
 		ref.a[i].ttl = reply.addrs[i].ttl;	/* dns.c's, unclamped */
 
-	n = learn(&reply);
+	ret = answer(m, len, &dq, tcp, &reply, &a);
+	if (ret < 0)
+		return 0;	/* SERVFAIL, nothing learned nor cached */
+	n = (unsigned int)ret;
 	memcpy(learned, reply.addrs, n * sizeof(*learned));
-	store = zt_answer_cache_ttl(&cfg, &reply, &ttl);
-	CHECK(ttl <= cfg.max_ttl && ttl <= reply.cache_ttl);
-	if (store)
-		CHECK(zt_cache_put(cache, &dq, m, len, ttl, 1000000) == 0);
-	check_client(m, len, &dq, tcp, learned, n);
-	check_client(m, len, &dq, !tcp, learned, n);
+	if (a.cache)
+		CHECK(zt_cache_put(cache, &dq, m, len, a.cache_ttl,
+				   1000000) == 0);
 
 	/* A cache hit later: live until its TTL, then gone. */
 	hit_len = zt_cache_get(cache, &dq, hit, sizeof(hit),
 			       1000000 + elapsed_ms);
-	if (!store || elapsed_ms >= (uint64_t)ttl * 1000) {
+	if (!a.cache || elapsed_ms >= (uint64_t)a.cache_ttl * 1000) {
 		CHECK(hit_len == -ENOENT);
 		return 0;
 	}
@@ -533,14 +558,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	read_view(hit, len, &hit_view);
 	CHECK(hit_view.n == up_view.n);
 	for (i = 0; i < up_view.n; i++) {
-		const struct rec *a = &up_view.r[i], *b = &hit_view.r[i];
-		uint32_t want = ttl_of(a->ttl) > secs ? ttl_of(a->ttl) - secs :
+		const struct rec *u = &up_view.r[i], *h = &hit_view.r[i];
+		uint32_t want = ttl_of(u->ttl) > secs ? ttl_of(u->ttl) - secs :
 				0;
 
-		CHECK(a->ttl_off == b->ttl_off && a->type == b->type);
-		CHECK(b->ttl == (a->type == ZT_DNS_TYPE_OPT ? a->ttl : want));
+		CHECK(u->ttl_off == h->ttl_off && u->type == h->type);
+		CHECK(h->ttl == (u->type == ZT_DNS_TYPE_OPT ? u->ttl : want));
 		/* Only the TTL changed: no name of it points into it. */
-		memcpy(hit + b->ttl_off, m + a->ttl_off, 4);
+		memcpy(hit + h->ttl_off, m + u->ttl_off, 4);
 	}
 	CHECK(!memcmp(hit, m, len));
 	zt_cache_get(cache, &dq, hit, sizeof(hit), 1000000 + elapsed_ms);
@@ -552,10 +577,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					     ref.a[i].ttl - secs : 0));
 		ref.a[i].ttl = again.addrs[i].ttl;
 	}
-	CHECK(learn(&again) == n);
+	CHECK(answer(hit, len, &dq, tcp, &again, &a) == (int)n);
 	for (i = 0; i < n; i++)
 		CHECK(again.addrs[i].ttl <= learned[i].ttl);
-	check_client(hit, len, &dq, tcp, again.addrs, n);
-	check_client(hit, len, &dq, !tcp, again.addrs, n);
 	return 0;
 }
