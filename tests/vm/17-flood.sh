@@ -67,9 +67,13 @@ awk -v p="$FLOODERS" -v m="$NAMES" -v per="$PER" -v ttl="$FLOOD_TTL" 'BEGIN {
 
 . "$(dirname "$0")/ztdnsd.sh"
 
-# kstat NAME: a counter of c-PID, 0 when the module has none by that name.
-kstat() { ctl c --json stats | jq -r ".$1 // 0"; }
-entries() { ctl c --json status | jget entries; }
+# kv TEXT NAME: the number after NAME in ztdnsctl's TEXT ("NAME  N" lines),
+# 0 if none.  No jq or awk while the flood runs: under emulation a new
+# process then takes seconds to start.
+kv() {
+	local re="(^|"$'\n'")$2 +([0-9]+)"
+	if [[ $1 =~ $re ]]; then echo "${BASH_REMATCH[2]}"; else echo 0; fi
+}
 
 load_module max_entries=$MAX
 zt_topology
@@ -114,7 +118,11 @@ for ((k = 0; k < FLOODERS; k++)); do
 	flooders="$flooders $!"
 done
 # Full: no room for one more of A's answers.
-full() { [ $(($(entries) + PER)) -gt $MAX ]; }
+full() {
+	local st
+	st=$(ctl c status)
+	[ $(($(kv "$st" entries) + PER)) -gt $MAX ]
+}
 eventually full
 pretty "" "at $SECONDS s: the table is full"
 
@@ -122,14 +130,14 @@ pretty "" "at $SECONDS s: the table is full"
 connected() { echo "$1" | awk '$1 == "rounds" { n = $6 } END { print n + 0 }'; }
 
 # B: 100 rounds of resolve-then-connect, while the flood goes on.
-evicted0=$(kstat evicted)
-full0=$(kstat insert_full)
+st0=$(ctl c stats)
 start=$SECONDS
 out4=$(ip netns exec "c-$pid" $USER_B "$RESOLVE" -n 50 -c 80 "%d.b4.ztdns.test" A) || true
 out6=$(ip netns exec "c-$pid" $USER_B "$RESOLVE" -n 50 -c 80 "%d.b6.ztdns.test" AAAA) || true
 took=$((SECONDS - start))
-evicted=$(($(kstat evicted) - evicted0))
-refused=$(($(kstat insert_full) - full0))
+st1=$(ctl c stats)
+evicted=$(($(kv "$st1" evicted) - $(kv "$st0" evicted)))
+refused=$(($(kv "$st1" insert_full) - $(kv "$st0" insert_full)))
 ok=$(($(connected "$out4") + $(connected "$out6")))
 pretty c "user B, A: $(echo "$out4" | tail -n 1)"
 pretty c "user B, AAAA: $(echo "$out6" | tail -n 1)"
