@@ -13,6 +13,7 @@ Exit status 0 when every case went as expected, 1 otherwise.
 """
 import errno
 import os
+import re
 import socket
 import struct
 import sys
@@ -26,18 +27,48 @@ GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1
 CTRL_ATTR_MCAST_GROUPS, CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 7, 1, 2
 SOL_NETLINK, NETLINK_ADD_MEMBERSHIP = 270, 1
 
-# uapi/linux/ztdns.h
-CMD = dict(GET_CONFIG=1, SET_CONFIG=2, ADD_ENTRIES=3, DEL_ENTRIES=4,
-           FLUSH_ENTRIES=5, GET_ENTRIES=6, ADD_SUBNET=7, DEL_SUBNET=8,
-           GET_SUBNETS=9, ADD_SERVER=10, DEL_SERVER=11, GET_SERVERS=12,
-           GET_STATS=13)
-DUMPS = {"GET_ENTRIES", "GET_SUBNETS", "GET_SERVERS"}
-A_MODE, A_GRACE, A_MIN_TTL, A_MAX_TTL, A_LOG = 1, 2, 3, 4, 5
-A_NUM_ENTRIES, A_ENTRIES, A_SUBNET, A_SERVER = 9, 10, 11, 12
-E_FAMILY, E_ADDR, E_TTL = 1, 2, 3
-S_FAMILY, S_ADDR, S_PREFIX = 1, 2, 3
-V_FAMILY, V_ADDR, V_PORT = 1, 2, 3
+UAPI = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    "../../uapi/linux/ztdns.h")
 
+
+def uapi(path=UAPI):
+    """The names of uapi/linux/ztdns.h, read from the header itself so that
+    a new command or attribute reaches every test at once: (values, notes,
+    enums, doc).  values maps each enumerator and numeric #define to its
+    value; notes maps an enumerator to the comment on its line (its type:
+    "u8, ...", "u32", "4 or 16 bytes", "nested ZTDNS_SUBNET_A_*"); enums
+    maps an enum's name to its enumerators in order; doc is the top comment."""
+    text = open(path).read()
+    values, notes, enums = {}, {}, {}
+    for name, body in re.findall(r"enum (\w+) \{(.*?)\};", text, re.S):
+        enums[name], v = [], -1
+        for line in body.splitlines():
+            m = re.match(r"\s*(\w+)(?:\s*=\s*(\w+))?,?\s*(?:/\*\s*(.*?)\s*\*/)?\s*$", line)
+            if not m or not m.group(1):
+                continue
+            v = int(m.group(2), 0) if m.group(2) else v + 1
+            values[m.group(1)] = v
+            notes[m.group(1)] = m.group(3) or ""
+            enums[name].append(m.group(1))
+    for name, expr in re.findall(r"#define (\w+) (\(?__\w+ - 1\)?|\d+)\s", text):
+        values[name] = eval(expr, {}, dict(values))
+    doc = text[text.index("/*", text.index("*/")):text.index("#ifndef")]
+    return values, notes, enums, doc
+
+
+U, NOTES, ENUMS, DOC = uapi()
+# The commands a user sends: not UNSPEC, not the multicast-only EVENT.
+CMD = {n[len("ZTDNS_CMD_"):]: U[n] for n in ENUMS["ztdns_cmd"]
+       if not n.startswith("__") and n not in ("ZTDNS_CMD_UNSPEC", "ZTDNS_CMD_EVENT")}
+DUMPS = {"GET_ENTRIES", "GET_SUBNETS", "GET_SERVERS"}
+A_MODE, A_GRACE, A_MIN_TTL, A_MAX_TTL, A_LOG = (
+    U["ZTDNS_A_" + n] for n in ("MODE", "GRACE", "MIN_TTL", "MAX_TTL", "LOG"))
+A_NUM_ENTRIES, A_ENTRIES, A_SUBNET, A_SERVER = (
+    U["ZTDNS_A_" + n] for n in ("NUM_ENTRIES", "ENTRIES", "SUBNET", "SERVER"))
+E_FAMILY, E_ADDR, E_TTL = (U["ZTDNS_ENTRY_A_" + n] for n in ("FAMILY", "ADDR", "TTL"))
+S_FAMILY, S_ADDR, S_PREFIX = (
+    U["ZTDNS_SUBNET_A_" + n] for n in ("FAMILY", "ADDR", "PREFIX_LEN"))
+V_FAMILY, V_ADDR, V_PORT = (U["ZTDNS_SERVER_A_" + n] for n in ("FAMILY", "ADDR", "PORT"))
 
 def attr(t, data):
     return struct.pack("=HH", 4 + len(data), t) + data + bytes(-len(data) % 4)
