@@ -48,7 +48,7 @@ ZTDNSD_OBJS := daemon/ztdnsd.o daemon/loop.o daemon/client.o daemon/resolve.o \
 KMOD_SRC := $(wildcard kmod/*.[ch] kmod/tests/*.c) kmod/Kbuild uapi/linux/ztdns.h
 
 .PHONY: all module tools unit-tests check bench demo kunit vmtest unit style install \
-	dkms-install uninstall clean debug-kernel fuzzers fuzz
+	dkms-install uninstall clean debug-kernel fuzzers fuzz fuzz-kernel
 
 all: module tools
 
@@ -164,6 +164,11 @@ FUZZ_RUNS ?= 10000000
 FUZZ_SECONDS ?=
 fuzz: fuzzers
 	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZERS)
+
+# The generic netlink fuzzer's long run, in the debug kernel's VM.
+GENL_FUZZ_COUNT ?= 1000000
+fuzz-kernel: tools
+	scripts/fuzz-kernel $(GENL_FUZZ_COUNT)
 
 check:
 	@scripts/check
