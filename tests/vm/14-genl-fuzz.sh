@@ -9,7 +9,7 @@
 # from a user namespace of its own.  The harness fails on any kernel
 # report, and on kmemleak at the end.
 #
-#   ZTDNS_GENL_FUZZ_COUNT   root's messages (default 1500; make fuzz-kernel
+#   ZTDNS_GENL_FUZZ_COUNT   root's messages (default 1000; make fuzz-kernel
 #                           sends 1000000); nobody sends a third as many
 #   ZTDNS_GENL_FUZZ_SEED    the seed (default: random, printed)
 #
@@ -19,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 
 FUZZ=$TOP/tests/vm/genlfuzz.py
-count=${ZTDNS_GENL_FUZZ_COUNT:-1500}
+count=${ZTDNS_GENL_FUZZ_COUNT:-1000}
 seed=${ZTDNS_GENL_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 stop=/tmp/genlfuzz-stop-$pid
 echo "seed $seed, $count messages (ZTDNS_GENL_FUZZ_SEED=$seed to repeat)"
