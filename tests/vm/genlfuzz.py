@@ -353,7 +353,10 @@ class Fuzzer:
         r = self.r
         x = r.random()
         if x < 0.04:
-            return self.dump_interrupted()
+            t0 = time.monotonic()
+            self.dump_interrupted()
+            self.spent("dump closed mid-way", time.monotonic() - t0)
+            return
         cmd = r.choice(CMDS) if r.random() < 0.95 else r.choice([CMD_MAX + 1, 0x80, 0xff])
         t0 = time.monotonic()
         tree = self.gen.request(cmd)
@@ -579,10 +582,11 @@ class Fuzzer:
             self.seq += 1
             s.send(self.nlmsg(self.family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
                               self.seq, CMD[r.choice(sorted(DUMPS))], b""))
+            # Non-blocking: with a timeout Python would first wait for data.
+            s.setblocking(False)
             for _ in range(r.randrange(4)):
                 try:
-                    data = s.recv(r.choice([1, 16, 64, 256]) if tiny else 1 << 16,
-                                  socket.MSG_DONTWAIT)
+                    data = s.recv(r.choice([1, 16, 64, 256]) if tiny else 1 << 16)
                 except OSError:
                     break
                 if len(data) >= 16 and struct.unpack_from("=I", data)[0] < 16:
