@@ -90,7 +90,7 @@ TOP = "ZTDNS_A_"
 A_MAX = U["ZTDNS_A_MAX"]
 CMDS = [U[n] for n in ENUMS["ztdns_cmd"] if not n.startswith("__")]
 CMD_MAX = U["ZTDNS_CMD_MAX"]
-CMD_NAME = {U[n]: n[len("ZTDNS_CMD_"):] for n in ENUMS["ztdns_cmd"]}
+CMD_NAME = {U[n]: re.sub(r"^_*ZTDNS_CMD_", "", n) for n in ENUMS["ztdns_cmd"]}
 # The operations the family has: what a user may send (not UNSPEC, not EVENT).
 OPS = set(CMD.values())
 DUMP_OPS = {CMD[n] for n in DUMPS}
