@@ -3,8 +3,9 @@
  * ztdns: Zero Trust DNS for Linux -- generic netlink interface.
  *
  * The family is "ztdns", version ZTDNS_GENL_VERSION.  Every operation,
- * dumps included, needs CAP_NET_ADMIN in the user namespace owning the
- * network namespace of the socket, and acts on that network namespace.
+ * dumps included, needs CAP_NET_ADMIN in the initial user namespace (root
+ * in a user namespace of its own, a container's, cannot change its
+ * policy), and acts on the network namespace of the socket.
  * Rejections carry an extended-ack message.  The ABI only grows by
  * appending: new commands and attributes go at the end of their enum.
  *
