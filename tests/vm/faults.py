@@ -305,10 +305,14 @@ def wait_for(cond, what, secs=30):
 
 def walk_netns():
     """unshare(CLONE_NEWNET) in a child; a failure must leave no module
-    reference (netns_mode=enforce pins the module) behind."""
+    reference (netns_mode=enforce pins the module) behind.  Any errno is
+    clean here: every subsystem's pernet init fails in its own way.  A
+    namespace takes well over a thousand allocations, most not ztdns's:
+    ZTDNS_FAULTS_NETNS=N walks the first N (make check: 150), 0 all."""
     w = Walk("netns (netns_mode %s)" % open("/sys/module/ztdns/parameters/netns_mode").read().strip())
     base = refcnt()
-    for n in range(1, LIMIT + 1):
+    limit = int(os.environ.get("ZTDNS_FAULTS_NETNS") or "150") or LIMIT
+    for n in range(1, limit + 1):
         r, wfd = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -337,13 +341,14 @@ def walk_netns():
             continue
         w.sites += 1
         w.errnos[e] = w.errnos.get(e, 0) + 1
-        if e not in CLEAN:
-            w.wrong(n, "unexpected error %s" % os.strerror(e))
         # A failed unshare undoes what it set up (a namespace it made
         # whole goes later, as any does): no reference may stay.
         if refcnt() != base and not wait_for(lambda: refcnt() == base,
                                              "N=%d: module references stay" % n):
             w.bad += 1
+    if limit != LIMIT:
+        print("walk netns: stopped after the first %d allocations" % limit)
+        return w.summary(limit)
     w.wrong(LIMIT, "no end")
     return w.summary(LIMIT)
 
