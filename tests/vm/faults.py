@@ -208,12 +208,12 @@ class Walk:
         print("WRONG %s: N=%d: %s" % (self.name, n, what), flush=True)
         self.bad += 1
 
-    def summary(self, last):
+    def summary(self, last, end="success at"):
         print("walk %s: %d sites failed the operation, %d faults absorbed, "
-              "%d lost replies, errors %s, success at N=%d" %
+              "%d lost replies, errors %s, %s N=%d" %
               (self.name, self.sites, self.absorbed, self.lost,
                {errno.errorcode.get(e, e): c for e, c in sorted(self.errnos.items())},
-               last), flush=True)
+               end, last), flush=True)
         return 1 if self.bad else 0
 
 
@@ -347,8 +347,7 @@ def walk_netns():
                                              "N=%d: module references stay" % n):
             w.bad += 1
     if limit != LIMIT:
-        print("walk netns: stopped after the first %d allocations" % limit)
-        return w.summary(limit)
+        return w.summary(limit, "stopped (ZTDNS_FAULTS_NETNS) after")
     w.wrong(LIMIT, "no end")
     return w.summary(LIMIT)
 
