@@ -14,7 +14,8 @@
  *   a live dynamic entry (exact address)                   accept
  *   a DHCPv4 client message (UDP 68 -> 67, BOOTREQUEST with the magic
  *   cookie) or DHCPv6 client message (UDP 546 -> 547), to broadcast,
- *   ff02::1:2, an on-link address or a dhcp_servers address
+ *   ff02::1:2, an on-link address (IPv4: in a subnet of the output
+ *   device; IPv6: link-local) or a dhcp_servers address
  *                                             accept if allow_dhcp
  *   NDP (ICMPv6 133, 135, 136; hop limit 255; to multicast, link-local or
  *   on-link), MLD (130 to 132, 143; hop limit 1; to ff02::/16)
@@ -73,9 +74,11 @@
 
 /*
  * On a local link: routed without a gateway.  For IPv4 the destination
- * must also lie in a subnet of an address of the output device: a device
- * route alone ("default dev wg0", a point-to-point link) reaches the whole
- * internet without a gateway.
+ * must also lie in a subnet of an address of the output device, or be the
+ * peer of a point-to-point address: a device route alone ("default dev
+ * wg0") reaches the whole internet without a gateway.  (A host whose
+ * address is a /32 with its gateway on a device route renews its lease by
+ * broadcast, or by unicast once dhcp_servers names the server.)
  */
 static noinline bool ztdns_on_link(const struct sk_buff *skb,
 				   const struct ztdns_pkt *p)
@@ -94,7 +97,7 @@ static noinline bool ztdns_on_link(const struct sk_buff *skb,
 	if (!in_dev)
 		return false;
 	in_dev_for_each_ifa_rcu(ifa, in_dev)
-		if (ifa->ifa_prefixlen < 32 && inet_ifa_match(p->daddr.ip4, ifa))
+		if (inet_ifa_match(p->daddr.ip4, ifa))
 			return true;
 	return false;
 }

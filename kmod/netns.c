@@ -39,9 +39,9 @@ u64 ztdns_stats_read(const struct ztdns_net *zn, int counter)
 	u64 sum = 0;
 	int cpu;
 
-	/* Every packet ends in exactly one of these: one count less per packet. */
 	if (!ztdns_net_active(zn))
 		return 0;
+	/* Every packet ends in exactly one of these: one count less per packet. */
 	if (counter == ZTDNS_STATS_A_PACKETS)
 		return ztdns_stats_read(zn, ZTDNS_STATS_A_PERMITTED) +
 		       ztdns_stats_read(zn, ZTDNS_STATS_A_AUDITED) +
