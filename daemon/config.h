@@ -58,8 +58,8 @@ struct zt_server_cfg {
 	struct zt_addr addr;
 	uint16_t port;			/* default 853 */
 	char *auth_name;		/* NULL: none (then pins are required) */
-	char *ca_file;			/* with auth_name: ZT_CFG_DEFAULT_CA
-					 * unless given; else NULL */
+	/* With auth_name: ZT_CFG_DEFAULT_CA unless given; else NULL. */
+	char *ca_file;
 	unsigned int npins;
 	uint8_t pins[ZT_CFG_MAX_PINS][32];
 	char *client_cert;		/* both or neither */

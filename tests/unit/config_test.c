@@ -795,7 +795,7 @@ static const char key_b[] =
 	"+nb9jyK1EJJ+DwM9n5zaQZMGCtNn+etYLyYd8/r2tUd093br3CZ8ZIRe\n"
 	"-----END PRIVATE KEY-----\n";
 
-static char tls_dir[] = "/tmp/config_test_tls.XXXXXX";
+static char tls_dir[64];	/* mkdtemp()'s, in test_tls_files() */
 
 /* DIR/NAME with @text and @mode; its path, until the 4th call after. */
 static const char *put(const char *name, const char *text, mode_t mode)
@@ -872,6 +872,7 @@ static void test_tls_files(void)
 	char cert[96], want[256];
 	const char *key;
 
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/config_test_tls.XXXXXX");
 	if (!mkdtemp(tls_dir)) {
 		printf("FAIL mkdtemp: %s\n", strerror(errno));
 		failures++;
