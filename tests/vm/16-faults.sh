@@ -3,8 +3,10 @@
 # failslab and fail_page_alloc with fail-nth (tests/vm/faults.py) fail the
 # 1st, 2nd, 3rd... allocation of ADD_ENTRIES (into a full and an empty
 # namespace), a GET_ENTRIES dump of several messages, ADD_SUBNET,
-# ADD_SERVER, SET_CONFIG mode enforce, namespace creation (netns_mode
-# enforce and off) and module load (with parameters), until one runs
+# ADD_SERVER, SET_CONFIG mode enforce, the first SET_CONFIG and the first
+# ADD_ENTRIES of a namespace never set up (a new one per attempt: they set
+# it up), namespace creation (netns_mode enforce and off; its first 150
+# allocations) and module load (with parameters), until one runs
 # without reaching the fault.  After each injected failure the operation
 # must have failed with ENOMEM or ENOBUFS and left the state as it was
 # (entries, subnets, servers, config, counters; for a namespace, the
@@ -65,6 +67,10 @@ nsx empty python3 "$FAULTS" add-subnet
 nsx empty python3 "$FAULTS" add-server
 nsx off python3 "$FAULTS" set-mode
 eq off "$(ctl off --json status | jget mode)" "mode after the walk"
+# Setting a namespace up (its tables, counters and hooks) happens once:
+# these walks take a new namespace for each attempt.
+n0 python3 "$FAULTS" set-mode-new
+n0 python3 "$FAULTS" add-entries-new
 
 n0 sh -c "echo enforce >$PARAMS/netns_mode"
 n0 python3 "$FAULTS" netns

@@ -27,6 +27,7 @@ import socket
 import struct
 import sys
 import time
+import zlib
 
 sys.dont_write_bytecode = True
 import ztnl  # noqa: E402
@@ -289,6 +290,75 @@ def walk_netlink(name, cmd, payload, undo, dump=False):
     return w.summary(LIMIT)
 
 
+def walk_fresh(name, cmd, payload):
+    """Walk a netlink operation on a namespace that was never set up: each
+    attempt in a child of its own, in a new namespace (the first change
+    that leaves mode off, or the first entry, sets a namespace up, and it
+    stays set up).  A failure must leave it as new; no module reference may
+    stay once the namespace is gone."""
+    w = Walk(name + " (a new namespace each time)")
+    base = refcnt()
+
+    def attempt(n):
+        r, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            res = (errno.EIO, 0, 0, 0)
+            try:
+                if libc.unshare(CLONE_NEWNET):
+                    raise OSError(ctypes.get_errno(), "unshare")
+                g = ztnl.Genl()
+                fresh = core(snapshot(g))
+                a = Attempt(g.family, cmd, payload, False)
+                fn = FailNth()
+                if n:
+                    fn.arm(n)
+                a.run()
+                injected = fn.disarm() if n else 0
+                err, _ = a.result()
+                now = core(snapshot(g))
+                res = (err, injected, now == fresh,
+                       zlib.crc32(repr(sorted(now.items())).encode()))
+            finally:
+                os.write(wfd, struct.pack("=iiiI", *res))
+                os._exit(0)
+        os.close(wfd)
+        res = struct.unpack("=iiiI", os.read(r, 16))
+        os.close(r)
+        os.waitpid(pid, 0)
+        if not wait_for(lambda: refcnt() == base, "N=%d: module references stay" % n):
+            w.bad += 1
+        return res
+
+    err, _, _, done = attempt(0)
+    if err:
+        raise SystemExit("%s: fails without a fault: %s" % (name, os.strerror(err)))
+    for n in range(1, LIMIT + 1):
+        err, injected, unchanged, state = attempt(n)
+        if not injected:
+            if err or state != done:
+                w.wrong(n, "no fault, yet %s" % (os.strerror(err) if err else "another state"))
+            return w.summary(n)
+        if not err:
+            w.absorbed += 1
+            if state != done:
+                w.wrong(n, "success after an absorbed fault left another state")
+            continue
+        w.sites += 1
+        w.errnos[err] = w.errnos.get(err, 0) + 1
+        if err not in CLEAN:
+            w.wrong(n, "unexpected error %s" % os.strerror(err))
+        if unchanged:
+            continue
+        if err == errno.ENOBUFS and state == done:
+            w.lost += 1
+            continue
+        w.wrong(n, "%s, and the new namespace changed" % os.strerror(err))
+    w.wrong(LIMIT, "no end")
+    return w.summary(LIMIT)
+
+
 def refcnt():
     with open("/sys/module/ztdns/refcnt") as f:
         return int(f.read())
@@ -471,6 +541,10 @@ def main(argv):
     if op == "set-mode":
         return walk_netlink(op, "SET_CONFIG", u8(A_MODE, 2),
                             [("SET_CONFIG", u8(A_MODE, 0))])
+    if op == "set-mode-new":
+        return walk_fresh("set-mode", "SET_CONFIG", u8(A_MODE, 2))
+    if op == "add-entries-new":
+        return walk_fresh("add-entries", "ADD_ENTRIES", batch(100000, 8))
     if op == "netns":
         return walk_netns()
     if op == "load":
