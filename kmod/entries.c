@@ -54,8 +54,8 @@
  * a window of the table that starts at a random bucket:
  *
  *	rank 0   dead (not yet reaped)
- *	rank 1   never carried a packet, least recently added first
- *	rank 2   idle for longer than grace, soonest expiry first
+ *	rank 1   never carried a packet, or idle for longer than grace:
+ *	         least recently active first (added, or its last packet)
  *	never    carried a packet within the last grace seconds, or an
  *	         address of the batch itself
  *
@@ -65,11 +65,13 @@
  * few candidates the batch fails with ENOSPC and nothing changed.  So a
  * flood of answers pushes out other answers that nobody used, oldest
  * first, but never a destination in use: a connection that carried a
- * packet in the last grace seconds keeps its entry.  Unused entries go by
- * the time they were added, not by their expiry: whoever floods chooses
- * the TTLs of its answers, and longer ones would make another user's
- * fresh answer, resolved a moment before its connect, the first to go.
- * Adding an unused address again counts as adding it now.
+ * packet in the last grace seconds keeps its entry.  The others go by
+ * the time they were last active (added, or their last packet), not by
+ * their expiry, and unused and idle ones alike: whoever floods chooses the
+ * TTLs of its answers and may send a packet to each, and either would
+ * otherwise make another user's fresh answer, resolved a moment before its
+ * connect, the first to go.  Adding an unused address again counts as
+ * adding it now.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -297,7 +299,7 @@ static int ztdns_ptr_cmp(const void *a, const void *b)
 	return x == y ? 0 : x < y ? -1 : 1;
 }
 
-#define ZTDNS_RANK_EXPIRES_MASK (BIT_ULL(62) - 1)
+#define ZTDNS_RANK_MASK (BIT_ULL(62) - 1)
 
 /*
  * The rank of an entry for eviction, or U64_MAX if it must stay: it
@@ -306,16 +308,13 @@ static int ztdns_ptr_cmp(const void *a, const void *b)
 static u64 ztdns_victim_rank(const struct ztdns_entry *e, u64 now, u64 grace)
 {
 	u64 last = READ_ONCE(e->last_use);
-	u64 expires = min(READ_ONCE(e->expires), ZTDNS_RANK_EXPIRES_MASK);
 
 	if (!ztdns_entry_live(e, now, grace))
 		return 0;
-	if (last & ZTDNS_UNUSED)
-		return BIT_ULL(62) | min(last & ~ZTDNS_UNUSED,
-					 ZTDNS_RANK_EXPIRES_MASK);
-	if (now < last + grace)
+	if (!(last & ZTDNS_UNUSED) && now < last + grace)
 		return U64_MAX;
-	return BIT_ULL(63) | expires;
+	/* Least recently active first: added, or its last packet. */
+	return BIT_ULL(62) | min(last & ~ZTDNS_UNUSED, ZTDNS_RANK_MASK);
 }
 
 /*

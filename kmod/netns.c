@@ -362,7 +362,8 @@ static int __net_init ztdns_net_init(struct net *net)
 err:
 	/* No ->exit for a namespace whose ->init failed: undo it all here. */
 	if (ztdns_net_active(zn)) {
-		ztdns_hooks_unregister(zn);	/* waits for running hooks */
+		/* None ran: no packet flows in a namespace being set up. */
+		ztdns_hooks_unregister(zn);
 		cancel_delayed_work_sync(&zn->reaper);
 		ztdns_net_free(zn);
 	}

@@ -185,8 +185,10 @@ static void ztdns_test_entries_limit(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, find(f, &r[3]));
 	/* Extending an existing entry needs no room. */
 	KUNIT_EXPECT_EQ(test, add(f, &r[0], 1, 3, T0 + S(2)), 0);
-	/* Idle for longer than grace (not dead), they may go: the soonest
-	 * expiring first.
+	KUNIT_EXPECT_TRUE(test, hit(f, &r[0], T0 + S(5), S(30)));
+	KUNIT_EXPECT_TRUE(test, hit(f, &r[2], T0 + S(5), S(30)));
+	/* Idle for longer than grace (not dead), they may go: the least
+	 * recently used first.
 	 */
 	KUNIT_EXPECT_EQ(test, add_evicting(f, &r[3], 1, 3, T0 + S(40),
 					   &evicted), 0);
@@ -197,9 +199,8 @@ static void ztdns_test_entries_limit(struct kunit *test)
 }
 
 /*
- * A full table: never-used entries go before idle ones, the soonest
- * expiring first; an entry used within grace, or one the batch extends,
- * never goes.
+ * A full table: never-used and idle entries go, least recently active
+ * first; an entry used within grace, or one the batch extends, never goes.
  */
 static void ztdns_test_entries_evict(struct kunit *test)
 {
@@ -220,7 +221,7 @@ static void ztdns_test_entries_evict(struct kunit *test)
 					   &evicted), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, f->es.count, 4U);
 	KUNIT_EXPECT_EQ(test, find(f, &r[3])->expires, T0 + S(40));
-	/* Past 192.0.2.2's grace it may go too, after the never-used one. */
+	/* Past 192.0.2.2's grace it may go too. */
 	KUNIT_EXPECT_EQ(test, add_evicting(f, batch, 3, 4, T0 + S(32),
 					   &evicted), 0);
 	KUNIT_EXPECT_EQ(test, evicted, 2U);
@@ -271,6 +272,30 @@ static void ztdns_test_entries_evict_oldest(struct kunit *test)
 					   &evicted), 0);
 	KUNIT_EXPECT_NULL(test, find(f, &flood3));
 	KUNIT_EXPECT_NOT_NULL(test, find(f, &mine));
+}
+
+/*
+ * Regression (attacker review): the flooder sent one packet to each of its
+ * addresses right after resolving it.  Idle past grace, its entries ranked
+ * after every unused one, however fresh: another user's answer, resolved
+ * a moment before its connect, went first.  Unused and idle entries now
+ * go least recently active first, alike.
+ */
+static void ztdns_test_entries_evict_touched(struct kunit *test)
+{
+	struct entries_fixture *f = test->priv;
+	struct ztdns_entry_req flood1 = v4(1, 86400), victim = v4(2, 3600);
+	struct ztdns_entry_req flood2 = v4(3, 86400);
+	unsigned int evicted;
+
+	KUNIT_ASSERT_EQ(test, add(f, &flood1, 1, 2, T0), 0);
+	KUNIT_ASSERT_TRUE(test, hit(f, &flood1, T0, S(30)));
+	KUNIT_ASSERT_EQ(test, add(f, &victim, 1, 2, T0 + S(31)), 0);
+	KUNIT_EXPECT_EQ(test, add_evicting(f, &flood2, 1, 2, T0 + S(31) + 1,
+					   &evicted), 0);
+	KUNIT_EXPECT_EQ(test, evicted, 1U);
+	KUNIT_EXPECT_NOT_NULL(test, find(f, &victim));
+	KUNIT_EXPECT_NULL(test, find(f, &flood1));
 }
 
 /* An address given several times in a batch needs one place, not more. */
@@ -424,6 +449,7 @@ static struct kunit_case ztdns_entries_cases[] = {
 	KUNIT_CASE(ztdns_test_entries_limit),
 	KUNIT_CASE(ztdns_test_entries_evict),
 	KUNIT_CASE(ztdns_test_entries_evict_oldest),
+	KUNIT_CASE(ztdns_test_entries_evict_touched),
 	KUNIT_CASE(ztdns_test_entries_batch_dups),
 	KUNIT_CASE(ztdns_test_entries_born_dead),
 	KUNIT_CASE(ztdns_test_entries_extend_dead),
