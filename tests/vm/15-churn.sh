@@ -18,7 +18,7 @@
 #   w<W>n<I>-PID: worker W's I-th namespace, a dummy device as in ns_dummy
 . "$(dirname "$0")/lib.sh"
 
-ROUNDS=${ZTDNS_CHURN_ROUNDS:-3}	# namespaces per worker
+ROUNDS=${ZTDNS_CHURN_ROUNDS:-2}	# namespaces per worker
 state=/tmp/churn-$pid
 lock=$state/lock
 rec=$state/enforcing		# one file per namespace known to enforce

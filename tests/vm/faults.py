@@ -378,10 +378,10 @@ def walk_netns():
     reference (netns_mode=enforce pins the module) behind.  Any errno is
     clean here: every subsystem's pernet init fails in its own way.  A
     namespace takes well over a thousand allocations, most not ztdns's:
-    ZTDNS_FAULTS_NETNS=N walks the first N (make check: 150), 0 all."""
+    ZTDNS_FAULTS_NETNS=N walks the first N (make check: 60), 0 all."""
     w = Walk("netns (netns_mode %s)" % open("/sys/module/ztdns/parameters/netns_mode").read().strip())
     base = refcnt()
-    limit = int(os.environ.get("ZTDNS_FAULTS_NETNS") or "150") or LIMIT
+    limit = int(os.environ.get("ZTDNS_FAULTS_NETNS") or "60") or LIMIT
     for n in range(1, limit + 1):
         r, wfd = os.pipe()
         pid = os.fork()
