@@ -44,13 +44,7 @@ ns_setup() {
 	ip netns add "$ns-$pid"
 	[ "$how" = birth ] && echo off >"$PARAMS/netns_mode"
 	ip -n "$ns-$pid" link set lo up
-	ip -n "$ns-$pid" link add dummy0 type dummy
-	ip -n "$ns-$pid" addr add 192.0.2.1/24 dev dummy0
-	ip -n "$ns-$pid" addr add 2001:db8::1/64 dev dummy0 nodad
-	ip -n "$ns-$pid" link set dummy0 up
-	ip -n "$ns-$pid" route add 198.51.100.0/22 dev dummy0
-	ip -n "$ns-$pid" route add 203.0.113.0/24 dev dummy0
-	ip -n "$ns-$pid" -6 route add 2001:db8::/32 dev dummy0
+	dummy_up "$ns-$pid"
 	case $how in
 	enforce | audit) ctl "$ns" mode "$how" ;;
 	esac

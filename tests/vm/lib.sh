@@ -87,13 +87,19 @@ block() {
 # cross LOCAL_OUT.
 ns_dummy() {
 	ns_new "$1"
-	ip -n "$1-$pid" link add dummy0 type dummy
-	ip -n "$1-$pid" addr add 192.0.2.1/24 dev dummy0
-	ip -n "$1-$pid" addr add 2001:db8::1/64 dev dummy0 nodad
-	ip -n "$1-$pid" link set dummy0 up
-	ip -n "$1-$pid" route add 198.51.100.0/22 dev dummy0
-	ip -n "$1-$pid" route add 203.0.113.0/24 dev dummy0
-	ip -n "$1-$pid" -6 route add 2001:db8::/32 dev dummy0
+	dummy_up "$1-$pid"
+}
+
+# dummy_up NETNS: that dummy device and its routes, in the namespace so
+# named (whole name).
+dummy_up() {
+	ip -n "$1" link add dummy0 type dummy
+	ip -n "$1" addr add 192.0.2.1/24 dev dummy0
+	ip -n "$1" addr add 2001:db8::1/64 dev dummy0 nodad
+	ip -n "$1" link set dummy0 up
+	ip -n "$1" route add 198.51.100.0/22 dev dummy0
+	ip -n "$1" route add 203.0.113.0/24 dev dummy0
+	ip -n "$1" -6 route add 2001:db8::/32 dev dummy0
 }
 
 # monitor_start NS FILE: ztdnsctl --json monitor in NS, into FILE, in the
