@@ -27,11 +27,12 @@ n0 ctl a set log 2
 # this test's pace).
 monitor_start a /tmp/events-$pid.json
 
-cleanup() {
+# The services go first, then lib.sh's cleanup (namespaces, the module).
+stop_services() {
 	kill $(jobs -p) 2>/dev/null || true
 	wait 2>/dev/null || true
 }
-trap cleanup EXIT
+trap 'stop_services; cleanup' EXIT
 
 # The services, as nobody, in a.
 ip netns exec "a-$pid" $NOBODY python3 "$TOP/tests/vm/echo.py" 192.0.2.1 2222 &
