@@ -61,23 +61,10 @@ def batch(first, n, ttl=86400):
                              for i in range(n)])
 
 
-def items(data):
-    """The attributes of an array nest, in order (parse_attrs keeps one
-    per type)."""
-    out = []
-    while len(data) >= 4:
-        ln = struct.unpack("=H", data[:2])[0]
-        if ln < 4:
-            break
-        out.append(data[4:ln])
-        data = data[(ln + 3) & ~3:]
-    return out
-
-
 def entries_of(replies):
     out = []
     for msg in replies:
-        for e in items(parse_attrs(msg[4:]).get(A_ENTRIES, b"")):
+        for e in ztnl.parse_attrs_list(parse_attrs(msg[4:]).get(A_ENTRIES, b"")):
             e = parse_attrs(e)
             out.append((e[E_FAMILY], e[E_ADDR]))
     return sorted(out)

@@ -37,7 +37,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ztnl import (CMD, DOC, DUMPS, ENUMS, NETLINK_EXT_ACK, NETLINK_GENERIC,  # noqa: E402
+from ztnl import (parse_attrs_list, CMD, DOC, DUMPS, ENUMS, NETLINK_EXT_ACK, NETLINK_GENERIC,  # noqa: E402
                   NLA_F_NESTED, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE,
                   NLMSG_ERROR, NOTES, SOL_NETLINK, U, Genl, attr, entry, nest,
                   parse_attrs, u8, u16, u32)
@@ -756,17 +756,6 @@ class Fuzzer:
         print("mutations: %s" % ", ".join("%s %d" % kv for kv in sorted(self.mutations.items())))
         print("time: %s" % ", ".join("%s %d x %.1f ms" % (k, n, 1000 * t / n) for k, (n, t) in
                                       sorted(self.times.items(), key=lambda kv: -kv[1][1])))
-
-
-def parse_attrs_list(data):
-    out = []
-    while len(data) >= 4:
-        ln = struct.unpack_from("=H", data)[0]
-        if ln < 4:
-            break
-        out.append(data[4:ln])
-        data = data[(ln + 3) & ~3:]
-    return out
 
 
 def main(argv):

@@ -101,6 +101,19 @@ def parse_attrs(data):
     return out
 
 
+def parse_attrs_list(data):
+    """The attributes of an array nest, in order (parse_attrs keeps one
+    per type)."""
+    out = []
+    while len(data) >= 4:
+        ln = struct.unpack_from("=H", data)[0]
+        if ln < 4:
+            break
+        out.append(data[4:ln])
+        data = data[(ln + 3) & ~3:]
+    return out
+
+
 class Genl:
     def __init__(self):
         self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
