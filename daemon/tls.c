@@ -16,8 +16,10 @@
  * and it is only offered to the server it came from (one context each).
  *
  * A client key must be private, as ssh wants its keys: a regular file
- * with no group or other permission bits, and, if it has a POSIX ACL, no
- * entry that lets another user or a group read or write it.  (systemd
+ * owned by root or by ztdnsd's user (the one it runs as, or the one it
+ * changes to: ztls_set_user()), with no group or other permission bits,
+ * and, if it has a POSIX ACL, no entry that lets another user or a group
+ * read or write it.  (systemd
  * hands a LoadCredential= file to a DynamicUser= service either as the
  * file's owner, mode 0400, or, where the file system has ACLs, through an
  * entry for the service's uid; the group bits then show the ACL's mask.)
@@ -124,6 +126,19 @@ static int ztls_verify(void *arg, mbedtls_x509_crt *crt, int depth,
 #define ZTLS_KEY_MAX	(64 * 1024)	/* bytes of a key file */
 #define ZTLS_ACL_MAX	32		/* entries of its ACL we read */
 
+static uid_t ztls_user = (uid_t)-1;	/* the user ztdnsd changes to */
+
+void ztls_set_user(uid_t uid)
+{
+	ztls_user = uid;
+}
+
+/* Whether @uid is ztdnsd's user, now or after it changes user. */
+static bool ztls_uid_ours(uid_t uid)
+{
+	return uid == geteuid() || (ztls_user != (uid_t)-1 && uid == ztls_user);
+}
+
 /*
  * Who but the owner and us may read or write the key file @fd of @mode:
  * others by the mode's bits; the group by them too, unless the file has
@@ -159,7 +174,7 @@ static const char *ztls_key_exposed(int fd, mode_t mode)
 		switch (le16toh(acl.e[i].e_tag)) {
 		case ACL_USER:
 			if ((perm & mask) &&
-			    le32toh(acl.e[i].e_id) != (uint32_t)geteuid())
+			    !ztls_uid_ours(le32toh(acl.e[i].e_id)))
 				return "another user (ACL)";
 			break;
 		case ACL_GROUP_OBJ:
@@ -197,6 +212,12 @@ static int ztls_load_key(mbedtls_pk_context *key, const char *path,
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errsize, "client key '%s' is not a regular file",
 			 path);
+		goto out;
+	}
+	if (st.st_uid && !ztls_uid_ours(st.st_uid)) {
+		snprintf(err, errsize,
+			 "client key '%s' belongs to user %u: it must belong to root or to ztdnsd's user",
+			 path, (unsigned int)st.st_uid);
 		goto out;
 	}
 	who = ztls_key_exposed(fd, st.st_mode);

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "config.h"
 
@@ -29,6 +30,12 @@ struct ztls_conn;			/* one per connection */
 struct ztls_ctx *ztls_ctx_new(const struct zt_server_cfg *s, char *err,
 			      size_t errsize);
 void ztls_ctx_free(struct ztls_ctx *ctx);
+/*
+ * The user ztdnsd will change to ("user" in [daemon]): a client key may
+ * belong to it, or be given to it by an ACL, as well as to the user it
+ * runs as now.
+ */
+void ztls_set_user(uid_t uid);
 
 struct ztls_conn *ztls_conn_new(struct ztls_ctx *ctx, int fd);
 /* Frees the connection; a session that completed is kept for resumption. */

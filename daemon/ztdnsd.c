@@ -170,6 +170,16 @@ static int zt_drop_privileges(void)
 	return 0;
 }
 
+/* The user ztdnsd changes to may own its client keys (tls.c). */
+static void zt_key_user(const struct zt_config *cfg)
+{
+	struct passwd *pw;
+
+	pw = cfg->user ? getpwnam(cfg->user) : NULL;
+	if (pw)
+		ztls_set_user(pw->pw_uid);
+}
+
 /* A listener on another address than loopback serves other hosts too. */
 static void zt_warn_listen(const struct zt_config *cfg)
 {
@@ -419,6 +429,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	zt_warn_listen(&zt.cfg);
+	zt_key_user(&zt.cfg);
 	if (check) {
 		ret = zt_upstream_init(err, sizeof(err));
 		if (ret)

@@ -917,6 +917,34 @@ static void test_tls_files(void)
 			  "is open to a group (ACL)");
 	}
 
+	/*
+	 * Another user's key, even private, is that user's: refused, unless
+	 * it is the user ztdnsd changes to.  (As root only: chown.)
+	 */
+	key = put("a.key", key_a, 0600);
+	if (geteuid() || chown(key, 4242, -1)) {
+		printf("SKIP owner cases: not root\n");
+	} else {
+		snprintf(want, sizeof(want),
+			 "client key '%s' belongs to user 4242: it must belong to root or to ztdnsd's user",
+			 key);
+		check_tls("another user's key", cert, key, want);
+		ztls_set_user(4242);
+		check_tls("key of the user ztdnsd changes to", cert, key,
+			  NULL);
+		ztls_set_user((uid_t)-1);
+		if (chown(key, 0, -1) || set_acl(key, ACL_USER, 4242)) {
+			printf("SKIP ACL owner cases: %s\n", strerror(errno));
+		} else {
+			check_tls("root's key with an ACL for another user",
+				  cert, key, "is open to another user (ACL)");
+			ztls_set_user(4242);
+			check_tls("ACL for the user ztdnsd changes to", cert,
+				  key, NULL);
+			ztls_set_user((uid_t)-1);
+		}
+	}
+
 	key = put("b.key", key_b, 0600);
 	snprintf(want, sizeof(want),
 		 "client key '%s' is not the key of client certificate '%s'",
