@@ -588,6 +588,39 @@ unsigned int ztdns_entries_reap(struct ztdns_entries *es, u64 now, u64 grace,
 }
 
 /**
+ * ztdns_entries_walk_start() - resume a walk of a table, as a dump does
+ * @it: the walk, entered on one of the tables and stopped
+ * @restarts: counts the times the walk went back to the first bucket
+ *
+ * A resize that ends while the walk is stopped makes it start over in the
+ * new table: what it returns next may repeat what it returned before, and
+ * the caller must say so (a dump sets NLM_F_DUMP_INTR).
+ */
+void ztdns_entries_walk_start(struct rhashtable_iter *it, u32 *restarts)
+{
+	if (rhashtable_walk_start_check(it) == -EAGAIN)
+		(*restarts)++;
+}
+
+/**
+ * ztdns_entries_walk_peek() - the entry a started walk stands at
+ * @it: the walk, started
+ * @restarts: as for ztdns_entries_walk_start(): a resize during the walk
+ *
+ * Return: the entry (rhashtable_walk_next() passes it), or NULL at the
+ * end of the table.
+ */
+struct ztdns_entry *ztdns_entries_walk_peek(struct rhashtable_iter *it,
+					    u32 *restarts)
+{
+	struct ztdns_entry *e;
+
+	while (IS_ERR(e = rhashtable_walk_peek(it)))
+		(*restarts)++;
+	return e;
+}
+
+/**
  * ztdns_entries_flush() - remove every entry
  * @es: the entries of a namespace
  * @lock: the namespace's mutex, held; dropped and retaken between chunks

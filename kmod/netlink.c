@@ -20,6 +20,14 @@
 
 #include "hooks.h"
 #include "netlink.h"
+
+/*
+ * The events group is for admins only: Linux 6.7 or a stable kernel with
+ * its backport (Debian's 6.1 has it).  An older one would let anyone read.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "ztdns needs GENL_MCAST_CAP_NET_ADMIN (Linux 6.7, or its stable backport)"
+#endif
 #include "netns.h"
 #include "params.h"
 
@@ -339,8 +347,9 @@ static int ztdns_nl_del_entries(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(reqs))
 		return PTR_ERR(reqs);
 	mutex_lock(&zn->lock);
-	ret = zn->active ? ztdns_entries_del(&zn->entries, reqs, n, &bad,
-					     &zn->lock) : -ENOENT;
+	ret = -ENOENT;
+	if (ztdns_net_active(zn))
+		ret = ztdns_entries_del(&zn->entries, reqs, n, &bad, &zn->lock);
 	mutex_unlock(&zn->lock);
 	kvfree(reqs);
 	if (ret == -ENOENT)
@@ -354,7 +363,9 @@ static int ztdns_nl_flush_entries(struct sk_buff *skb, struct genl_info *info)
 	unsigned int n;
 
 	mutex_lock(&zn->lock);
-	n = zn->active ? ztdns_entries_flush(&zn->entries, &zn->lock) : 0;
+	n = 0;
+	if (ztdns_net_active(zn))
+		n = ztdns_entries_flush(&zn->entries, &zn->lock);
 	mutex_unlock(&zn->lock);
 	pr_info("flushed %u allow entries (netns %u)\n", n, zn->net->ns.inum);
 	return 0;
@@ -442,13 +453,8 @@ static int ztdns_dump_entries(struct sk_buff *skb, struct netlink_callback *cb)
 		goto cancel;
 
 	while (ctx->fam < ZTDNS_FAM_MAX) {
-		rhashtable_walk_start(&ctx->it);
-		while ((e = rhashtable_walk_peek(&ctx->it))) {
-			if (IS_ERR(e)) {
-				/* A resize restarted the walk: duplicates. */
-				ctx->resets++;
-				continue;
-			}
+		ztdns_entries_walk_start(&ctx->it, &ctx->resets);
+		while ((e = ztdns_entries_walk_peek(&ctx->it, &ctx->resets))) {
 			if (ztdns_put_entry(skb, ctx->fam, e, now))
 				break;
 			put++;

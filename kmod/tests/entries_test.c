@@ -441,6 +441,44 @@ static void ztdns_test_entries_families(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, hit(f, &a, T0, S(30)));
 }
 
+/*
+ * A dump stops its walk between two messages; a resize that ends meanwhile
+ * sends the walk back to the first bucket, and the dump must know (its
+ * entries may repeat: NLM_F_DUMP_INTR).
+ */
+static void ztdns_test_entries_walk_resize(struct kunit *test)
+{
+	struct entries_fixture *f = test->priv;
+	struct ztdns_entry_req r[64];
+	struct rhashtable_iter it;
+	unsigned int i, seen = 0;
+	u32 restarts = 0;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		r[i] = v4(i, 60);
+	KUNIT_ASSERT_EQ(test, add(f, r, 2, 1000, T0), 0);
+	rhashtable_walk_enter(&f->es.ht[ZTDNS_FAM_IPV4], &it);
+	ztdns_entries_walk_start(&it, &restarts);
+	KUNIT_EXPECT_NOT_NULL(test, ztdns_entries_walk_peek(&it, &restarts));
+	rhashtable_walk_next(&it);
+	rhashtable_walk_stop(&it);
+
+	/* The table grows (its worker), the walk stopped. */
+	KUNIT_ASSERT_EQ(test, add(f, r + 2, ARRAY_SIZE(r) - 2, 1000, T0), 0);
+	flush_work(&f->es.ht[ZTDNS_FAM_IPV4].run_work);
+
+	ztdns_entries_walk_start(&it, &restarts);
+	while (ztdns_entries_walk_peek(&it, &restarts)) {
+		seen++;
+		rhashtable_walk_next(&it);
+	}
+	rhashtable_walk_stop(&it);
+	rhashtable_walk_exit(&it);
+	KUNIT_EXPECT_GE(test, restarts, 1U);
+	/* Started over: every entry, the one returned before included. */
+	KUNIT_EXPECT_EQ(test, seen, ARRAY_SIZE(r));
+}
+
 static struct kunit_case ztdns_entries_cases[] = {
 	KUNIT_CASE(ztdns_test_entries_expiry),
 	KUNIT_CASE(ztdns_test_entries_grace),
@@ -456,6 +494,7 @@ static struct kunit_case ztdns_entries_cases[] = {
 	KUNIT_CASE(ztdns_test_entries_batch),
 	KUNIT_CASE(ztdns_test_entries_reap),
 	KUNIT_CASE(ztdns_test_entries_families),
+	KUNIT_CASE(ztdns_test_entries_walk_resize),
 	{}
 };
 
