@@ -46,13 +46,17 @@ static int __init ztdns_mod_init(void)
 	if (ret)
 		goto err_genl;
 	/* Enforcing from insmod pins the module like a later switch would. */
-	ztdns_set_mode(ztdns_init_pernet(), READ_ONCE(ztdns_params.mode));
+	ret = ztdns_set_mode(ztdns_init_pernet(), READ_ONCE(ztdns_params.mode));
+	if (ret)
+		goto err_mode;
 
 	pr_info("loaded, version %s, mode %s, %u bytes per allow entry\n",
 		ZTDNS_VERSION, ztdns_mode_name(READ_ONCE(ztdns_params.mode)),
 		ztdns_entry_size());
 	return 0;
 
+err_mode:
+	ztdns_genl_uninit();
 err_genl:
 	ztdns_sysfs_uninit();
 err_sysfs:

@@ -292,6 +292,8 @@ int ztdns_net_activate(struct ztdns_net *zn)
 	return 0;
 
 err_hooks:
+	/* A hook registered before the one that failed may still run. */
+	synchronize_net();
 	ztdns_flows_destroy(&zn->flows);
 err_flows:
 	ztdns_entries_destroy(&zn->entries);
@@ -362,8 +364,12 @@ static int __net_init ztdns_net_init(struct net *net)
 err:
 	/* No ->exit for a namespace whose ->init failed: undo it all here. */
 	if (ztdns_net_active(zn)) {
-		/* None ran: no packet flows in a namespace being set up. */
+		/*
+		 * A namespace that existed before the module loaded (or
+		 * init_net) has traffic: wait for the hooks that ran.
+		 */
 		ztdns_hooks_unregister(zn);
+		synchronize_net();
 		cancel_delayed_work_sync(&zn->reaper);
 		ztdns_net_free(zn);
 	}
