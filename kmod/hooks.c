@@ -73,12 +73,12 @@
 #define ZTDNS_HOOK_PRIORITY (NF_IP_PRI_RAW - 10)
 
 /*
- * On a local link: routed without a gateway.  For IPv4 the destination
- * must also lie in a subnet of an address of the output device, or be the
- * peer of a point-to-point address: a device route alone ("default dev
- * wg0") reaches the whole internet without a gateway.  (A host whose
- * address is a /32 with its gateway on a device route renews its lease by
- * broadcast, or by unicast once dhcp_servers names the server.)
+ * On a local link: routed without a gateway, and in a subnet of an address
+ * of the output device (IPv4: or the peer of a point-to-point address): a
+ * device route alone ("default dev wg0") reaches the whole internet
+ * without a gateway.  (A host whose address is a /32 with its gateway on a
+ * device route renews its lease by broadcast, or by unicast once
+ * dhcp_servers names the server.)
  */
 static noinline bool ztdns_on_link(const struct sk_buff *skb,
 				   const struct ztdns_pkt *p)
@@ -87,11 +87,13 @@ static noinline bool ztdns_on_link(const struct sk_buff *skb,
 	const struct in_ifaddr *ifa;
 	struct in_device *in_dev;
 
-	if (!dst)
+	if (!dst || !dst->dev)
 		return false;
 	if (p->fam == ZTDNS_FAM_IPV6)
-		return !(((const struct rt6_info *)dst)->rt6i_flags & RTF_GATEWAY);
-	if (((const struct rtable *)dst)->rt_uses_gateway || !dst->dev)
+		return IS_ENABLED(CONFIG_IPV6) &&
+		       !(((const struct rt6_info *)dst)->rt6i_flags & RTF_GATEWAY) &&
+		       ipv6_chk_prefix(&p->daddr.ip6, dst->dev);
+	if (((const struct rtable *)dst)->rt_uses_gateway)
 		return false;
 	in_dev = __in_dev_get_rcu(dst->dev);
 	if (!in_dev)

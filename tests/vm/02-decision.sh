@@ -70,6 +70,8 @@ pass a icmp6 ff02::1:ff00:9 135 --dev dummy0
 pass a icmp6 ff02::1 136 --dev dummy0
 pass a icmp6 fe80::9 135 --dev dummy0
 pass a icmp6 2001:db8::9 135 --dev dummy0
+# Routed to dummy0 without a gateway, but in no prefix of its addresses.
+block a icmp6 2001:db8:5::9 135 --dev dummy0
 block a icmp6 2001:db8:9::9 135 --dev dummy0
 block a icmp6 ff02::1:ff00:9 135 --dev dummy0 --hop 64
 block a icmp6 ff02::1 134 --dev dummy0
