@@ -238,8 +238,16 @@ static int ztls_load_key(mbedtls_pk_context *key, const char *path,
 		goto out;
 	}
 	while (len < ZTLS_KEY_MAX &&
-	       (n = read(fd, buf + len, ZTLS_KEY_MAX - len)) > 0)
+	       (n = read(fd, buf + len, ZTLS_KEY_MAX - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errsize, "cannot read client key '%s': %s",
+				 path, strerror(errno));
+			goto out;
+		}
 		len += n;
+	}
 	buf[len] = '\0';
 	/* mbedTLS wants a PEM key with its NUL, a DER one without. */
 	ret = mbedtls_pk_parse_key(key, buf,

@@ -239,7 +239,7 @@ static void zt_keep_fixed(struct zt_config *next)
 
 /*
  * SIGHUP: read the file again and build all of it aside (TLS contexts,
- * cache, the kernel's new servers and subnets, the mode); only when every
+ * an empty cache, the kernel's new servers and subnets, the mode); only when every
  * step worked does it replace the running configuration, and only then
  * are the stale servers and subnets removed from the kernel.  A failure
  * undoes what the kernel got and leaves the rest as it was.
@@ -259,12 +259,14 @@ static void zt_reload(void)
 	zt_keep_fixed(&next);
 	if (zt_upstream_prepare(&next, err, sizeof(err)))
 		goto refuse_cfg;
-	if (next.cache_size != zt.cfg.cache_size) {
-		cache = zt_cache_new(next.cache_size);
-		if (!cache) {
-			snprintf(err, sizeof(err), "out of memory for the cache");
-			goto refuse_upstream;
-		}
+	/*
+	 * A new, empty cache: the answers of the old servers, shaped by the
+	 * old subnets, are not the new configuration's verdicts.
+	 */
+	cache = zt_cache_new(next.cache_size);
+	if (!cache) {
+		snprintf(err, sizeof(err), "out of memory for the cache");
+		goto refuse_upstream;
 	}
 	if (zt_kernel_sync(&next, &zt.cfg, err, sizeof(err)))
 		goto refuse_kernel;
@@ -275,10 +277,8 @@ static void zt_reload(void)
 	zt.cfg = next;
 	memset(&next, 0, sizeof(next));
 	zt_upstream_commit();
-	if (cache) {
-		zt_cache_free(zt.cache);
-		zt.cache = cache;
-	}
+	zt_cache_free(zt.cache);
+	zt.cache = cache;
 	if (zt_kernel_sync(&zt.cfg, NULL, err, sizeof(err)))
 		zt_log(LOG_WARNING, "reload: removing stale kernel settings: %s",
 		       err);

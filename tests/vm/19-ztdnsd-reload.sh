@@ -3,9 +3,10 @@
 # enforcement (a client resolving fresh names and connecting to them in a
 # loop sees every query answered while ztdnsd reloads again and again,
 # and ztdnsd stays the same process); a new server and pin are used after
-# the reload; a broken file, or one whose CA file cannot be read, is
-# refused and the running configuration keeps answering; and a setup that
-# fails (a bad CA file, a port in use) leaves the kernel's mode as it was.
+# the reload, with an empty cache; a broken file, or one whose CA file
+# cannot be read, is refused and the running configuration keeps
+# answering; and a setup that fails (a bad CA file, a port in use) leaves
+# the kernel's mode as it was.
 # Topology: tests/vm/ztdnsd.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dot.sh"
@@ -99,6 +100,16 @@ eq "$before53" "$(dot_queries s 203.0.113.53 'www.ztdns.test. A')" \
 	"queries to the old server"
 block c tcp 203.0.113.53 853
 pass c tcp 203.0.113.54 853
+
+pretty "" "a reload empties the cache: the old answers are not the new verdicts"
+q='www.ztdns.test. A'
+n54=$(dot_queries s 203.0.113.54 "$q")
+expect zt_resolve -c 80 www.ztdns.test A
+eq "$n54" "$(dot_queries s 203.0.113.54 "$q")" "upstream queries for a cached answer"
+hup reloaded
+expect zt_resolve -c 80 www.ztdns.test A
+eq $((n54 + 1)) "$(dot_queries s 203.0.113.54 "$q")" \
+	"upstream queries for that name after a reload"
 
 pretty "" "a broken file: refused, the running configuration answers"
 good=$(cat "$conf")

@@ -32,8 +32,12 @@
  *                 [min_ttl, max_ttl])
  *               1: NLA_NESTED ...
  *             An address already present keeps the later of its expiry
- *             and the new one.  A full table (max_entries) refuses the
- *             whole batch with ENOSPC.
+ *             and the new one.  A full table (max_entries) first evicts
+ *             dead, unused and idle entries (never one that carried a
+ *             packet in the last grace seconds); when too few may go it
+ *             refuses the whole batch with ENOSPC and evicts nothing.  A
+ *             batch that fails after evicting (ENOMEM) keeps the
+ *             evictions.
  *
  * ZTDNS_CMD_DEL_ENTRIES                  as ADD_ENTRIES, without TTL; all or
  *                                        nothing (ENOENT if one is absent)
@@ -73,8 +77,10 @@
  *     (u16, 0 without ports), ZTDNS_EVENT_A_UID (u32; absent when the
  *     packet has no socket with an owner), ZTDNS_EVENT_A_PID (u32),
  *     ZTDNS_EVENT_A_COMM (string)
- *   Joining the group needs CAP_NET_ADMIN, as every command does: events
- *   name other users' processes and destinations.  At most events_per_sec
+ *   Joining the group needs CAP_NET_ADMIN in the user namespace that owns
+ *   the network namespace (a container's root reads its own namespace's
+ *   events; the commands need it in the initial one): events name other
+ *   users' processes and destinations.  At most events_per_sec
  *   (a module parameter, 1000 by default) events a second per namespace
  *   are sent; ZTDNS_STATS_A_EVENTS_DROPPED counts the rest.
  */
@@ -203,7 +209,7 @@ enum ztdns_stats_attr {
 	ZTDNS_STATS_A_INSERT_FULL,	/* entries refused with ENOSPC */
 	ZTDNS_STATS_A_EXPIRED,		/* entries reaped */
 	ZTDNS_STATS_A_PAD,
-	ZTDNS_STATS_A_EVICTED,		/* live entries evicted for new ones */
+	ZTDNS_STATS_A_EVICTED,		/* entries evicted for new ones */
 	ZTDNS_STATS_A_EVENTS_DROPPED,	/* events not sent: rate limit, memory */
 	__ZTDNS_STATS_A_MAX
 };
