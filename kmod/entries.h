@@ -169,8 +169,8 @@ int ztdns_entries_add(struct ztdns_entries *es,
 int ztdns_entries_del(struct ztdns_entries *es,
 		      const struct ztdns_entry_req *reqs, unsigned int n,
 		      unsigned int *bad, struct mutex *lock);
-unsigned int ztdns_entries_reap(struct ztdns_entries *es, u64 now, u64 grace,
-				struct mutex *lock);
+unsigned int ztdns_entries_reap(struct ztdns_entries *es, u64 now,
+				u64 grace, struct mutex *lock);
 unsigned int ztdns_entries_flush(struct ztdns_entries *es, struct mutex *lock);
 void ztdns_entries_walk_start(struct rhashtable_iter *it, u32 *restarts);
 struct ztdns_entry *ztdns_entries_walk_peek(struct rhashtable_iter *it,

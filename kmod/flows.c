@@ -50,13 +50,26 @@
  * needs CAP_NET_ADMIN) can send without a SYN.  ICMP errors and resets the
  * kernel sends for closed ports are judged by their destination.
  *
- * The table holds at most ZTDNS_MAX_FLOWS flows; a flow that does not fit
- * is not noted, so its replies are judged by their destination (fail
- * closed): a SYN or UDP flood can keep new inbound flows out for as long
- * as it lasts plus ZTDNS_FLOW_SYN_IDLE, never let anything out.  The reaper
- * removes expired flows.  Writers are the packet path on any CPU:
- * rhashtable's bucket locks order them; entries are freed after an RCU
- * grace period.
+ * Only what a network device delivered to this host alone (PACKET_HOST)
+ * is noted: a reply to a broadcast or multicast datagram leaves from
+ * another address than the one it came to, and a copy of the host's own
+ * broadcast looped back on a device (PACKET_LOOPBACK) is no peer's.
+ *
+ * The table holds at most ZTDNS_MAX_FLOWS flows.  When it is full, a new
+ * flow takes the place of one that is only a claim (conntrack's
+ * early_drop of flows not yet assured): a TCP flow whose accepted socket
+ * never sent (a SYN, answered or not) or a UDP flow nothing ever answered,
+ * the one of them nearest its expiry among a few flows in the buckets
+ * from the new key's on (its hash has a secret seed: a remote sender
+ * cannot aim it).  A flood of
+ * SYNs or datagrams from anywhere, spoofed or not, then evicts other
+ * claims, never a connection in use or a UDP flow the host answered; to
+ * keep a real client's handshake out it must replace the whole table
+ * within that handshake's round trip.  If no claim is found, the flow is
+ * not noted and its replies are judged by their destination (fail closed).
+ * The reaper removes expired flows.  Writers are the packet path on any
+ * CPU: rhashtable's bucket locks order them; the one whose removal
+ * succeeds frees the flow, after an RCU grace period.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -72,6 +85,10 @@
 #define ZTDNS_FLOW_UDP_IDLE (30 * NSEC_PER_SEC)
 /* Minimum interval between two writes of a flow's expiry. */
 #define ZTDNS_FLOW_TOUCH_NS NSEC_PER_SEC
+/* A full table looks at this many flows for a claim to evict ... */
+#define ZTDNS_FLOW_EVICT_SEEN 8
+/* ... in this many buckets at most. */
+#define ZTDNS_FLOW_EVICT_RANGE 64
 
 struct ztdns_flow {
 	struct rhash_head node;
@@ -82,6 +99,7 @@ struct ztdns_flow {
 	bool closing;		/* TCP: a FIN or RST left; never renewed past
 				 * ZTDNS_FLOW_FIN_IDLE again
 				 */
+	bool answered;		/* UDP: a reply left */
 	struct rcu_head rcu;
 };
 
@@ -103,6 +121,7 @@ static const struct rhashtable_params ztdns_flow_params = {
 int ztdns_flows_init(struct ztdns_flows *fl)
 {
 	atomic_set(&fl->count, 0);
+	fl->max = ZTDNS_MAX_FLOWS;
 	return rhashtable_init(&fl->ht, &ztdns_flow_params);
 }
 
@@ -128,14 +147,54 @@ static void ztdns_flow_free_rcu(struct rcu_head *rcu)
 			container_of(rcu, struct ztdns_flow, rcu));
 }
 
-static void ztdns_flow_remove(struct ztdns_flows *fl, struct ztdns_flow *f)
+/*
+ * Remove @f: the reaper, or a packet evicting it.  Return: whether this
+ * call removed it (another one that raced it did not, nor frees it).
+ */
+static bool ztdns_flow_remove(struct ztdns_flows *fl, struct ztdns_flow *f)
 {
-	/* Only the reaper removes flows; it cannot fail. */
-	if (WARN_ON_ONCE(rhashtable_remove_fast(&fl->ht, &f->node,
-						ztdns_flow_params)))
-		return;
+	if (rhashtable_remove_fast(&fl->ht, &f->node, ztdns_flow_params))
+		return false;
 	atomic_dec(&fl->count);
 	call_rcu(&f->rcu, ztdns_flow_free_rcu);
+	return true;
+}
+
+/* A flow that only claims to be one: no socket ever sent on it, or answered. */
+static bool ztdns_flow_claim(const struct ztdns_flow *f)
+{
+	return f->key.proto == IPPROTO_TCP ? !READ_ONCE(f->established) :
+					     !READ_ONCE(f->answered);
+}
+
+/*
+ * A full table: evict the claim nearest its expiry (an expired flow first)
+ * among ZTDNS_FLOW_EVICT_SEEN flows, in the buckets from @k's on (at most
+ * ZTDNS_FLOW_EVICT_RANGE).  Return: whether one went.
+ */
+static noinline bool ztdns_flows_evict(struct ztdns_flows *fl,
+				       const struct ztdns_flow_key *k, u64 now)
+{
+	struct bucket_table *tbl = rht_dereference_rcu(fl->ht.tbl, &fl->ht);
+	struct ztdns_flow *f, *victim = NULL;
+	struct rhash_head *pos;
+	unsigned int hash, i, range, seen = 0;
+	u64 exp, best = U64_MAX;
+
+	hash = rht_key_hashfn(&fl->ht, tbl, k, ztdns_flow_params);
+	range = min_t(unsigned int, ZTDNS_FLOW_EVICT_RANGE, tbl->size);
+	for (i = 0; i < range && seen < ZTDNS_FLOW_EVICT_SEEN; i++) {
+		rht_for_each_entry_rcu(f, pos, tbl, (hash + i) & (tbl->size - 1),
+				       node) {
+			seen++;
+			exp = READ_ONCE(f->expires);
+			if ((exp <= now || ztdns_flow_claim(f)) && exp < best) {
+				best = exp;
+				victim = f;
+			}
+		}
+	}
+	return victim && ztdns_flow_remove(fl, victim);
 }
 
 static void ztdns_flow_touch(struct ztdns_flow *f, u64 expires)
@@ -168,6 +227,7 @@ bool ztdns_flows_note(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
 		WRITE_ONCE(f->accepted, false);
 		WRITE_ONCE(f->established, false);
 		WRITE_ONCE(f->closing, false);
+		WRITE_ONCE(f->answered, false);
 		WRITE_ONCE(f->expires, now + idle);
 		return true;
 	}
@@ -177,7 +237,8 @@ bool ztdns_flows_note(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
 			ztdns_flow_touch(f, now + idle);
 		return true;
 	}
-	if (atomic_inc_return(&fl->count) > ZTDNS_MAX_FLOWS)
+	if (atomic_inc_return(&fl->count) > fl->max &&
+	    !ztdns_flows_evict(fl, k, now))
 		goto err_full;
 	f = kmem_cache_zalloc(ztdns_flow_cache, GFP_ATOMIC);
 	if (!f)
@@ -220,6 +281,8 @@ bool ztdns_flows_reply(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
 		return false;
 	if (k->proto != IPPROTO_TCP) {
 		/* Renewed by what the peer sends, not by what leaves. */
+		if (!READ_ONCE(f->answered))
+			WRITE_ONCE(f->answered, true);
 		return true;
 	}
 	if (what == ZTDNS_FLOW_SYNACK) {
@@ -290,9 +353,8 @@ unsigned int ztdns_flows_reap(struct ztdns_flows *fl, u64 now)
 	while ((f = rhashtable_walk_next(&it))) {
 		if (IS_ERR(f))	/* -EAGAIN: a resize; go on */
 			continue;
-		if (now < READ_ONCE(f->expires))
+		if (now < READ_ONCE(f->expires) || !ztdns_flow_remove(fl, f))
 			continue;
-		ztdns_flow_remove(fl, f);
 		removed++;
 		if (removed % 1024)
 			continue;

@@ -21,6 +21,7 @@ struct ztdns_flow_key {
 struct ztdns_flows {
 	struct rhashtable ht;
 	atomic_t count;
+	unsigned int max;	/* ZTDNS_MAX_FLOWS; smaller in KUnit */
 };
 
 /* What a packet of a noted flow is, for its renewal. */
@@ -30,7 +31,7 @@ enum ztdns_flow_pkt {
 	ZTDNS_FLOW_CLOSE,	/* a FIN or RST */
 };
 
-/* At most this many flows per namespace; more are not recorded. */
+/* At most this many flows per namespace (flows.c: when full). */
 #define ZTDNS_MAX_FLOWS 65536
 
 int ztdns_flows_init(struct ztdns_flows *fl);

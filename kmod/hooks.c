@@ -600,7 +600,7 @@ static unsigned int ztdns_hook6(void *priv, struct sk_buff *skb,
 
 /*
  * LOCAL_IN: note each TCP SYN and UDP datagram that a network device
- * delivered to this host, so that its replies may leave, and a peer's FIN
+ * delivered to this host alone, so that its replies may leave, and a peer's FIN
  * or RST, which ends that (flows.c).  Not what came over loopback: a local
  * process may have forged its source (IP_FREEBIND).  It never refuses
  * anything.
@@ -613,7 +613,8 @@ static unsigned int ztdns_hook_in(void *priv, struct sk_buff *skb,
 	struct ztdns_pkt p;
 
 	if (READ_ONCE(zn->cfg->mode) == ZTDNS_MODE_OFF ||
-	    !state->in || (state->in->flags & IFF_LOOPBACK))
+	    !state->in || (state->in->flags & IFF_LOOPBACK) ||
+	    skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
 	if (!ztdns_parse(skb, fam, &p) || !p.has_ports ||
 	    (p.proto != IPPROTO_UDP && p.proto != IPPROTO_TCP))

@@ -3,7 +3,8 @@
  * KUnit cases for flows.c, with the clock passed in: a noted flow lets its
  * replies out, and only its own; a listener's flow that never carried a
  * reply lives ZTDNS_FLOW_SYN_IDLE, an established one much longer, and a
- * FIN or RST shortens it; the reaper removes what expired.
+ * FIN or RST shortens it; the reaper removes what expired; a full table
+ * evicts claims, never a flow in use.
  */
 
 #include <kunit/test.h>
@@ -143,10 +144,69 @@ static void ztdns_test_flows_peer_close(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, reply(fl, &a, FT0 + FS(131), false));
 }
 
+static bool synack(struct ztdns_flows *fl, const struct ztdns_flow_key *k,
+		   u64 now)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = ztdns_flows_reply(fl, k, now, ZTDNS_FLOW_SYNACK);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * A full table: a new flow takes the place of a claim (a SYN whose socket
+ * never sent, a datagram never answered), never of a flow in use.
+ */
+static void ztdns_test_flows_full(struct kunit *test)
+{
+	struct ztdns_flows *fl = test->priv;
+	struct ztdns_flow_key k[6], u = flow(IPPROTO_UDP, 53);
+	unsigned int i;
+
+	fl->max = 4;
+	for (i = 0; i < ARRAY_SIZE(k); i++)
+		k[i] = flow(IPPROTO_TCP, 40000 + i);
+	for (i = 0; i < 3; i++) {	/* k0-k2 connections in use */
+		KUNIT_ASSERT_TRUE(test, note(fl, &k[i], FT0));
+		KUNIT_ASSERT_TRUE(test, synack(fl, &k[i], FT0));
+		KUNIT_ASSERT_TRUE(test, reply(fl, &k[i], FT0, false));
+	}
+	KUNIT_ASSERT_TRUE(test, note(fl, &k[3], FT0));	/* a SYN, answered */
+	KUNIT_ASSERT_TRUE(test, synack(fl, &k[3], FT0));
+
+	/* Full: k4 takes k3's place. */
+	KUNIT_EXPECT_TRUE(test, note(fl, &k[4], FT0 + FS(1)));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fl->count), 4);
+	KUNIT_EXPECT_FALSE(test, synack(fl, &k[3], FT0 + FS(1)));
+	KUNIT_EXPECT_TRUE(test, synack(fl, &k[4], FT0 + FS(1)));
+	KUNIT_EXPECT_TRUE(test, reply(fl, &k[4], FT0 + FS(1), false));
+
+	/* No claim left: the new flow is not noted, those in use stay. */
+	KUNIT_EXPECT_FALSE(test, note(fl, &k[5], FT0 + FS(2)));
+	KUNIT_EXPECT_FALSE(test, note(fl, &u, FT0 + FS(2)));
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_TRUE(test, reply(fl, &k[i], FT0 + FS(2), false));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fl->count), 4);
+
+	/* An expired flow goes first, even one that was in use. */
+	KUNIT_EXPECT_TRUE(test, reply(fl, &k[0], FT0 + FS(3), true));
+	KUNIT_EXPECT_TRUE(test, note(fl, &u, FT0 + FS(3) + ZTDNS_FLOW_FIN_IDLE));
+	KUNIT_EXPECT_FALSE(test, reply(fl, &k[0], FT0 + FS(4) + ZTDNS_FLOW_FIN_IDLE,
+				       false));
+	/* A UDP flow the host answered is in use too. */
+	KUNIT_EXPECT_TRUE(test, reply(fl, &u, FT0 + FS(4) + ZTDNS_FLOW_FIN_IDLE,
+				      false));
+	KUNIT_EXPECT_FALSE(test, note(fl, &k[5], FT0 + FS(5) + ZTDNS_FLOW_FIN_IDLE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fl->count), 4);
+}
+
 static struct kunit_case ztdns_flows_cases[] = {
 	KUNIT_CASE(ztdns_test_flows_tcp),
 	KUNIT_CASE(ztdns_test_flows_udp),
 	KUNIT_CASE(ztdns_test_flows_peer_close),
+	KUNIT_CASE(ztdns_test_flows_full),
 	{}
 };
 

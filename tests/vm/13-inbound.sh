@@ -4,7 +4,8 @@
 # resolved; and nothing outbound can pass itself off as such a reply.  A
 # listener's SYN-ACK names the listener's owner in the log (not a uid read
 # past the end of the request socket): checked in the events, which the
-# log's rate limit does not thin out.
+# log's rate limit does not thin out.  A SYN flood larger than the flows
+# table keeps neither new peers out nor cuts a connection in use.
 #
 #   a-PID (enforce)                           b-PID (off)
 #     va 192.0.2.1/24, 2001:db8::1/64 <--veth--> vb 192.0.2.2/24, 2001:db8::2/64
@@ -163,3 +164,52 @@ PY
 expect test "$(counter a blocked)" -gt "$blocked"
 eventually event verdict=block proto=tcp sport=2224 daddr=192.0.2.2 dport=40300
 expect test "$(counter a blocked)" -ge 4
+
+# A peer that floods SYNs to closed ports, more than the flows table holds
+# (65536), keeps no one else out: a new flow takes the place of such a
+# claim, never of a connection in use.  (Before: every later connection's
+# SYN-ACK was refused, for as long as the flood lasted plus 75 s.)
+done_file=/tmp/flood-done-$pid
+nsx b python3 - "$done_file" <<'PY' >"/tmp/kept-$pid.out" 2>&1 &
+import os, socket, sys, time
+s = socket.create_connection(("192.0.2.1", 2222), timeout=10)
+s.sendall(b"before")
+assert s.recv(6) == b"before"
+print("open", flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.2)
+s.sendall(b"after")
+got = b""
+while len(got) < 5:
+    got += s.recv(5)
+assert got == b"after", got
+print("kept")
+PY
+kept=$!
+eventually grep -q open "/tmp/kept-$pid.out"
+nsx b python3 - <<'PY'
+import socket, struct
+src, dst = socket.inet_aton("192.0.2.2"), socket.inet_aton("192.0.2.1")
+def fold(x):
+    while x >> 16:
+        x = (x & 0xffff) + (x >> 16)
+    return x
+pseudo = src + dst + struct.pack(">BBH", 0, 6, 20)
+hdr = struct.pack(">HHIIHHHH", 0, 0, 1, 0, 0x5002, 0xffff, 0, 0)
+base = sum(struct.unpack(">16H", pseudo + hdr))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+n = 0
+for dport in (7000, 7001):
+    for sport in range(1024, 1024 + 35000):
+        c = (~fold(base + sport + dport)) & 0xffff
+        s.sendto(struct.pack(">HHIIHHHH", sport, dport, 1, 0, 0x5002,
+                             0xffff, c, 0), ("192.0.2.1", 0))
+        n += 1
+print("flood: %d SYNs to closed ports" % n)
+PY
+touch "$done_file"
+wait "$kept" || fail "the connection open during the flood: $(cat "/tmp/kept-$pid.out")"
+rm -f "$done_file" "/tmp/kept-$pid.out"
+expect client 192.0.2.1 tcp
+expect client 2001:db8::1 tcp
+expect client 192.0.2.1 udp 40203
