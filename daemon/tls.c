@@ -203,7 +203,8 @@ static int ztls_load_key(mbedtls_pk_context *key, const char *path,
 	ssize_t n;
 	int fd, ret = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO there must not block the loop (a reload). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st)) {
 		snprintf(err, errsize, "cannot read client key '%s': %s", path,
 			 strerror(errno));
@@ -269,6 +270,35 @@ out:
 	return ret;
 }
 
+/*
+ * The CA file decides who may speak for the protective server: a regular
+ * file (not a FIFO that would block the loop) that only root or ztdnsd's
+ * user can write.  Return: 0, or -1 with @err set.
+ */
+static int ztls_check_ca(const char *path, char *err, size_t errsize)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		snprintf(err, errsize, "cannot read CA file '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errsize, "CA file '%s' is not a regular file",
+			 path);
+		return -1;
+	}
+	if ((st.st_mode & 022) || (st.st_uid && !ztls_uid_ours(st.st_uid))) {
+		snprintf(err, errsize,
+			 "CA file '%s' can be changed by others (owner %u, mode %04o): it must be writable by root or ztdnsd's user alone",
+			 path, (unsigned int)st.st_uid,
+			 (unsigned int)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 /**
  * ztls_ctx_new() - the TLS configuration for one protective server
  * @s: the server's section of the configuration
@@ -322,6 +352,8 @@ struct ztls_ctx *ztls_ctx_new(const struct zt_server_cfg *s, char *err,
 			snprintf(err, errsize, "out of memory");
 			goto err;
 		}
+		if (ztls_check_ca(s->ca_file, err, errsize))
+			goto err;
 		ret = mbedtls_x509_crt_parse_file(&ctx->ca, s->ca_file);
 		if (ret < 0) {
 			ztls_strerror(ret, msg, sizeof(msg));

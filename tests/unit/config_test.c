@@ -838,6 +838,25 @@ static void check_tls(const char *what, const char *cert, const char *key,
 	       want ? want : "");
 }
 
+/* ztls_ctx_new() of a server verified by CA file @ca: as check_tls(). */
+static void check_ca(const char *what, const char *ca, const char *want)
+{
+	struct zt_server_cfg s = { .auth_name = "dns.example",
+				   .ca_file = (char *)ca };
+	struct ztls_ctx *ctx;
+	char e[512] = "";
+
+	ctx = ztls_ctx_new(&s, e, sizeof(e));
+	ztls_ctx_free(ctx);
+	checks++;
+	if (!want ? !!ctx : (!ctx && strstr(e, want)))
+		return;
+	failures++;
+	printf("FAIL ca %s: got %s \"%s\", want %s \"%s\"\n", what,
+	       ctx ? "success" : "error", e, want ? "error" : "success",
+	       want ? want : "");
+}
+
 /* Give @path an access ACL: owner rw, user @uid (or group @gid) r. */
 static int set_acl(const char *path, int tag, uint32_t id)
 {
@@ -945,6 +964,22 @@ static void test_tls_files(void)
 		}
 	}
 
+	/* A CA file others can change, or a FIFO: refused. */
+	check_ca("CA file of root's", put("ca.pem", cert_a, 0644), NULL);
+	check_ca("group-writable CA file", put("ca.pem", cert_a, 0664),
+		 "can be changed by others (owner 0, mode 0664)");
+	check_ca("world-writable CA file", put("ca.pem", cert_a, 0646),
+		 "can be changed by others");
+	check_ca("CA directory", tls_dir, "is not a regular file");
+	snprintf(want, sizeof(want), "%s/fifo", tls_dir);
+	if (mkfifo(want, 0600)) {
+		printf("SKIP FIFO cases: %s\n", strerror(errno));
+	} else {
+		check_ca("CA FIFO", want, "is not a regular file");
+		check_tls("key FIFO", cert, want, "is not a regular file");
+		unlink(want);
+	}
+
 	key = put("b.key", key_b, 0600);
 	snprintf(want, sizeof(want),
 		 "client key '%s' is not the key of client certificate '%s'",
@@ -965,6 +1000,7 @@ static void test_tls_files(void)
 	unlink(put("a.key", "", 0600));
 	unlink(put("b.key", "", 0600));
 	unlink(put("c.key", "", 0600));
+	unlink(put("ca.pem", "", 0600));
 	rmdir(tls_dir);
 }
 
