@@ -2,7 +2,7 @@
 # Every allocation of an operation may fail, and each failure must be clean:
 # failslab and fail_page_alloc with fail-nth (tests/vm/faults.py) fail the
 # 1st, 2nd, 3rd... allocation of ADD_ENTRIES (into a full and an empty
-# namespace), a GET_ENTRIES dump of several messages, ADD_SUBNET,
+# namespace, and one that extends present entries), a GET_ENTRIES dump of several messages, ADD_SUBNET,
 # ADD_SERVER, SET_CONFIG mode enforce, the first SET_CONFIG and the first
 # ADD_ENTRIES of a namespace never set up (a new one per attempt: they set
 # it up), namespace creation (netns_mode enforce and off; its first 60
@@ -61,6 +61,7 @@ nsx full python3 "$FAULTS" fill 500
 eq 500 "$(ctl full --json status | jget entries)" "entries"
 
 nsx full python3 "$FAULTS" add-entries
+nsx full python3 "$FAULTS" add-entries-again
 nsx empty python3 "$FAULTS" add-entries
 nsx full python3 "$FAULTS" dump
 nsx empty python3 "$FAULTS" add-subnet

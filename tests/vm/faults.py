@@ -5,6 +5,8 @@ reaching the injected fault, and check after each injected failure that the
 operation failed cleanly and left the state exactly as it was.
 
   faults.py add-entries       ADD_ENTRIES, a batch of IPv4 and IPv6 addresses
+  faults.py add-entries-again ADD_ENTRIES extending 4 present addresses and
+                              adding 4
   faults.py dump              a GET_ENTRIES dump (several messages)
   faults.py add-subnet        ADD_SUBNET
   faults.py add-server        ADD_SERVER
@@ -40,6 +42,7 @@ LIMIT = 5000            # a walk longer than this is a runaway
 CLEAN = {errno.ENOMEM, errno.ENOBUFS}
 A_MODE = ztnl.A_MODE
 A_STATS = 13
+E_EXPIRES, E_IDLE = (ztnl.U["ZTDNS_ENTRY_A_" + n] for n in ("EXPIRES_MS", "IDLE_MS"))
 
 libc = ctypes.CDLL(None, use_errno=True)
 SYS_FINIT_MODULE, SYS_DELETE_MODULE = 313, 176
@@ -54,19 +57,30 @@ def addr6(i):
     return socket.inet_pton(AF6, "2001:db8:f::")[:12] + struct.pack("!I", i)
 
 
-def batch(first, n, ttl=86400):
+def entries(first, n, ttl=86400):
     """n entries from index first: alternately IPv4 and IPv6."""
-    return nest(A_ENTRIES, *[entry(AF4, addr4(first + i // 2), ttl) if i % 2 == 0
-                             else entry(AF6, addr6(first + i // 2), ttl)
-                             for i in range(n)])
+    return [entry(AF4, addr4(first + i // 2), ttl) if i % 2 == 0
+            else entry(AF6, addr6(first + i // 2), ttl) for i in range(n)]
 
 
-def entries_of(replies):
+def batch(first, n, ttl=86400):
+    return nest(A_ENTRIES, *entries(first, n, ttl))
+
+
+def entries_of(replies, detail=False):
+    """The (family, address) of each entry; with detail, whether it has more
+    than an hour left and whether it carried a packet (what a re-add that
+    failed must leave as it was)."""
     out = []
     for msg in replies:
         for e in ztnl.parse_attrs_list(parse_attrs(msg[4:]).get(A_ENTRIES, b"")):
             e = parse_attrs(e)
-            out.append((e[E_FAMILY], e[E_ADDR]))
+            if detail:
+                left = struct.unpack("=Q", e[E_EXPIRES])[0]
+                out.append((e[E_FAMILY], e[E_ADDR], left > 3600 * 1000,
+                            E_IDLE in e))
+            else:
+                out.append((e[E_FAMILY], e[E_ADDR]))
     return sorted(out)
 
 
@@ -79,7 +93,7 @@ def snapshot(g):
     cfg = parse_attrs(ok(g.ztdns("GET_CONFIG"))[0][4:])
     stats = parse_attrs(parse_attrs(ok(g.ztdns("GET_STATS"))[0][4:])[A_STATS])
     return dict(config=sorted(cfg.items()),
-                entries=entries_of(ok(g.ztdns("GET_ENTRIES"))),
+                entries=entries_of(ok(g.ztdns("GET_ENTRIES")), True),
                 subnets=sorted(ok(g.ztdns("GET_SUBNETS"))),
                 servers=sorted(ok(g.ztdns("GET_SERVERS"))),
                 stats=sorted(stats.items()))
@@ -517,6 +531,19 @@ def main(argv):
         dels = nest(A_ENTRIES, *[nest(0, attr(E_FAMILY, fam), attr(E_ADDR, a))
                                  for fam, a in entries_of([b"\0" * 4 + b])])
         return walk_netlink(op, "ADD_ENTRIES", b, [("DEL_ENTRIES", dels)])
+    if op == "add-entries-again":
+        # 4 addresses present with 30 minutes left, then a batch that
+        # extends them to a day and adds 4 more: a failure must leave the
+        # 4 as they were (their expiry and add time put back).
+        old = batch(200000, 4, 1800)
+        again = nest(A_ENTRIES, *(entries(200000, 4) + entries(200004, 4)))
+        r = ztnl.Genl().ztdns("ADD_ENTRIES", old)
+        if isinstance(r, tuple):
+            raise SystemExit("add-entries-again: %r" % (r,))
+        dels = nest(A_ENTRIES, *[nest(0, attr(E_FAMILY, fam), attr(E_ADDR, a))
+                                 for fam, a in entries_of([b"\0" * 4 + again])])
+        return walk_netlink(op, "ADD_ENTRIES", again,
+                            [("DEL_ENTRIES", dels), ("ADD_ENTRIES", old)])
     if op == "dump":
         return walk_netlink(op, "GET_ENTRIES", b"", [], dump=True)
     if op == "add-subnet":
