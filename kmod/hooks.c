@@ -45,7 +45,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <asm/unaligned.h>
 #include <linux/icmpv6.h>
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
@@ -164,7 +163,7 @@ static noinline bool ztdns_ipv6_src_routed(const struct sk_buff *skb)
 			return true;
 		if (nexthdr == NEXTHDR_FRAGMENT) {
 			/* A later fragment carries no header of the chain. */
-			if (get_unaligned_be16(h + 2) & ~0x7)
+			if (((h[2] << 8) | h[3]) & ~0x7)
 				return false;
 			off += 8;
 		} else if (nexthdr == NEXTHDR_AUTH) {
