@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A DNS-over-TLS server that closes with queries in flight.
 
-  flakydot.py ADDR CERT KEY UPSTREAM --answer K [--hold S]
+  flakydot.py ADDR CERT KEY UPSTREAM --answer K [--hold S] [--hold-names X]
 
 Listens on ADDR:853 (TLS with CERT and KEY) and, on every connection,
 answers the first K queries (each forwarded over UDP to UPSTREAM:53, the
@@ -9,12 +9,17 @@ test's unbound), then reads one more and closes the connection (TLS
 close_notify, then FIN) without answering it: a server closing whenever
 it likes, as RFC 7766 lets it.  With --answer 0 it never answers: every
 connection is closed at its first query.  --hold S waits S seconds before
-that close (so that more queries are in flight).  Prints one line per
-connection ("conn N answered K closed") on standard output; until killed.
+that close (so that more queries are in flight).  --hold-names X: a query
+whose name contains X is read and never answered (as a recursive
+resolver holds one while an authoritative server does not answer), nor
+counted among the K; the others are answered as they come.  Prints one
+line per connection ("conn N answered K held H closed") on standard
+output; until killed.
 
 Who sends what: the test, as the protective server ztdnsd trusts; what
 ztdnsd must do: resend what was in flight on a new connection, and back
-off from a server that closes every connection without answering.
+off from a server that closes every connection without answering; and,
+with --hold-names, answer the other queries while the held ones wait.
 """
 import argparse
 import socket
@@ -48,7 +53,8 @@ def forward(upstream, msg):
 
 
 def serve(conn, n, a):
-    answered = 0
+    answered = held = 0
+    hold = a.hold_names.encode() if a.hold_names else None
     try:
         while True:
             hdr = recv_exact(conn, 2)
@@ -57,6 +63,9 @@ def serve(conn, n, a):
             msg = recv_exact(conn, hdr[0] << 8 | hdr[1])
             if msg is None:
                 break
+            if hold and hold in msg[12:].lower():
+                held += 1
+                continue
             if answered >= a.answer:
                 time.sleep(a.hold)
                 break
@@ -71,7 +80,8 @@ def serve(conn, n, a):
         pass
     finally:
         conn.close()
-    print("conn %d answered %d closed" % (n, answered), flush=True)
+    print("conn %d answered %d held %d closed" % (n, answered, held),
+          flush=True)
 
 
 def main():
@@ -83,6 +93,7 @@ def main():
     p.add_argument("upstream")
     p.add_argument("--answer", type=int, default=2)
     p.add_argument("--hold", type=float, default=0)
+    p.add_argument("--hold-names")
     a = p.parse_args()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2

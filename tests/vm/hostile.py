@@ -6,6 +6,7 @@
   hostile.py noread  [--conns N] [--source ADDR] [--queries Q] [--for T]
                      NAME TYPE
   hostile.py pending [--queries Q] [--wait S] [--prefix P]
+  hostile.py flood   [--rate R] [--for T] NAME TYPE
 
 Every mode talks to 127.0.0.1:53 (--server, --port) and may be run by any
 local user; none of them may cost ztdnsd more than the slots and time its
@@ -31,6 +32,12 @@ or reset: ztdnsd had not read all of its queries).
 
 pending: one connection sends Q queries for new names (P-I.wild.ztdns.test
 A), waits S seconds and resets with the queries still in flight.
+
+flood: from one UDP socket, R queries a second for T seconds, each for a
+new name (NAME holds one %d, replaced by a counter), answers read and
+counted but never waited for.  With names the protective server holds,
+this is the attacker who would fill ztdnsd's upstream pipeline and its
+table of queries in flight.  Prints "flood: N sent, A answered".
 """
 import argparse
 import random
@@ -217,6 +224,37 @@ def mode_pending(a):
     return 0
 
 
+def mode_flood(a):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect((a.server, a.port))
+    s.setblocking(False)
+    sent = answered = 0
+    start = time.monotonic()
+    end = start + a.seconds
+    while True:
+        now = time.monotonic()
+        if now >= end:
+            break
+        due = int((now - start) * a.rate)
+        while sent < due:
+            try:
+                s.send(query(a.name % sent, a.type, sent & 0xffff))
+            except BlockingIOError:
+                break
+            except OSError:
+                pass
+            sent += 1
+        try:
+            while True:
+                s.recv(65536)
+                answered += 1
+        except (BlockingIOError, ConnectionRefusedError):
+            pass
+        time.sleep(0.01)
+    print("flood: %d sent, %d answered" % (sent, answered))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--server", default="127.0.0.1")
@@ -242,9 +280,14 @@ def main():
     q.add_argument("--queries", type=int, default=64)
     q.add_argument("--wait", type=float, default=0.5)
     q.add_argument("--prefix", default="pend")
+    f = sub.add_parser("flood")
+    f.add_argument("--rate", type=float, default=1000)
+    f.add_argument("--for", dest="seconds", type=float, default=10)
+    f.add_argument("name")
+    f.add_argument("type")
     a = p.parse_args()
     return {"reset": mode_reset, "drip": mode_drip, "noread": mode_noread,
-            "pending": mode_pending}[a.mode](a)
+            "pending": mode_pending, "flood": mode_flood}[a.mode](a)
 
 
 if __name__ == "__main__":
