@@ -20,14 +20,20 @@
 #   any local user: 10 connections that  closed once the write stalls
 #     ask for 730 KB of answers and
 #     never read
+#   any local user: a UDP flood of new  every query of another client
+#     names the protective server holds  answered (NOERROR) meanwhile:
+#     (an authoritative server that      sent at once, not behind the
+#     never answers), 1000 a second      held ones; at ztdnsd's limit of
+#                                        queries in flight, the oldest
+#                                        held one makes room
 #   the protective server: closes with   a new connection, the queries
 #     queries in flight                  resent and answered; backed off
 #                                        when it never answers
 #   root: the module reloaded            ztdnsd finds the new family and
 #                                        sets it up again
 #
-# Topology: tests/vm/ztdnsd.sh, plus flakydot.py on 203.0.113.55 and .56
-# in s-PID (TLS, forwarding to the unbound on 203.0.113.53).
+# Topology: tests/vm/ztdnsd.sh, plus flakydot.py on 203.0.113.55, .56 and
+# .57 in s-PID (TLS, forwarding to the unbound on 203.0.113.53).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dot.sh"
 . "$(dirname "$0")/ztdnsd.sh"
@@ -239,6 +245,46 @@ zt_stop
 if grep -Eq "$SAN" "$ZT_LOG"; then
 	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
 	soft_fail "silent: sanitizer report in ztdnsd's log"
+fi
+
+pretty "" "a local user floods names the protective server holds: others are answered"
+n0 ip -n "s-$pid" addr add 203.0.113.57/24 dev vs
+ip netns exec "s-$pid" python3 "$FLAKY" 203.0.113.57 "$DOT_PKI/server.pem" \
+	"$DOT_PKI/server.key" 203.0.113.53 --answer 1000000000 \
+	--hold-names slow >"$DOT_TMP/flaky57.out" 2>&1 &
+for _ in $(seq 100); do
+	ip netns exec "s-$pid" ss -Hltn "sport = :853 and src 203.0.113.57" |
+		grep -q . && break
+	sleep 0.2
+done
+zt_conf "$ZT_CONF" "$(zt_server 203.0.113.57 auth_name="$DOT_NAME" ca_file="$ca")"
+zt_start "$ZT_CONF"
+pretty c "hostile.py flood --rate 1000 --for 12 slow-%d.wild.ztdns.test A (as nobody)"
+ip netns exec "c-$pid" $NOBODY python3 "$HOSTILE" flood --rate 1000 --for 12 \
+	'slow-%d.wild.ztdns.test' A >"$DOT_TMP/flood.out" 2>&1 &
+flood=$!
+# Past the pipeline of 128 the old ztdnsd kept, and past the jostle time.
+sleep 3
+out=$(zt_resolve -n 10 'hol%d.wild.ztdns.test' A) ||
+	soft_fail "hol: not every query answered during the flood: $(echo "$out" | tail -n 1)"
+pretty c "$(echo "$out" | tail -n 1)"
+out=$(zt_resolve -T -n 5 'holt%d.wild.ztdns.test' A) ||
+	soft_fail "hol: not every TCP query answered during the flood: $(echo "$out" | tail -n 1)"
+pretty c "$(echo "$out" | tail -n 1)"
+kill -0 "$flood" 2>/dev/null ||
+	soft_fail "hol: the flood ended before the normal client's queries"
+wait "$flood" || soft_fail "hol: hostile.py failed"
+pretty c "$(cat "$DOT_TMP/flood.out")"
+kill -USR1 "$ZT_PID" 2>/dev/null || true
+sleep 0.5
+pretty s "flakydot.py: $(tail -n 1 "$DOT_TMP/flaky57.out")"
+pretty "" "ztdnsd: $(grep -E 'queries [0-9]+, cache' "$ZT_LOG" | tail -n 1)"
+zt_sane hol
+zt_keep hol
+zt_stop
+if grep -Eq "$SAN" "$ZT_LOG"; then
+	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+	soft_fail "hol: sanitizer report in ztdnsd's log"
 fi
 
 [ -z "$FAILED" ] || fail "$FAILED"
