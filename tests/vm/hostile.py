@@ -35,12 +35,14 @@ A), waits S seconds and resets with the queries still in flight.
 
 flood: from one UDP socket, R queries a second for T seconds, each for a
 new name (NAME holds one %d, replaced by a counter), answers read and
-counted but never waited for.  With names the protective server holds,
-this is the attacker who would fill ztdnsd's upstream pipeline and its
-table of queries in flight.  Prints "flood: N sent, A answered".
+counted but never waited for, until T seconds have passed or SIGTERM.
+With names the protective server holds, this is the attacker who would
+fill ztdnsd's upstream pipeline and its table of queries in flight.
+Prints "flood: N sent, A answered".
 """
 import argparse
 import random
+import signal
 import socket
 import struct
 import sys
@@ -225,6 +227,8 @@ def mode_pending(a):
 
 
 def mode_flood(a):
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect((a.server, a.port))
     s.setblocking(False)
@@ -233,12 +237,12 @@ def mode_flood(a):
     end = start + a.seconds
     while True:
         now = time.monotonic()
-        if now >= end:
+        if now >= end or stop:
             break
         due = int((now - start) * a.rate)
         while sent < due:
             try:
-                s.send(query(a.name % sent, a.type, sent & 0xffff))
+                s.send(query(a.name % sent, a.type, sent & 0xffff)[2:])
             except BlockingIOError:
                 break
             except OSError:
