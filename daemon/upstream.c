@@ -4,10 +4,33 @@
  *
  * Each server has at most one connection, kept open while it is used and
  * closed after ZT_IDLE_MS without a query.  Queries are pipelined on it:
- * each gets an ID unique on the connection, at most ZT_PIPELINE wait for
- * their replies at once (the rest wait in order to be written), and
- * replies are matched by ID and then by question, in whatever order they
- * come.  Queries are padded (RFC 8467, 128-byte blocks).
+ * each gets an ID unique on the connection, and replies are matched by ID
+ * and then by question, in whatever order they come.  Queries are padded
+ * (RFC 8467, 128-byte blocks).
+ *
+ * Every query is written as soon as the connection is ready: the pipeline
+ * (ZT_PIPELINE) is as deep as ztdnsd's limit of queries in flight
+ * (ZT_MAX_QUERIES, client.c), so none waits behind another.  A protective
+ * server is a recursive resolver: a name whose authoritative server is
+ * silent keeps it busy for seconds, and anyone on the host may ask for
+ * such names.  With a shallower pipeline (128, once) those queries filled
+ * it and every other query of the host waited behind them until its
+ * deadline: SERVFAIL, and in enforce mode no connection to a new name.
+ * RFC 7766 (6.2.1.1) lets a client pipeline and a server answer out of
+ * order, so nothing is gained by holding queries back; the cost is
+ * bounded by ZT_MAX_QUERIES (an ID each, out of 65536, and 514 bytes of
+ * output at most while they are being written).  What ztdnsd cannot
+ * change is a server that reads only so many queries of a connection at
+ * a time: the queries behind the held ones then wait inside the server,
+ * and move to the next server after ZT_QUERY_TIMEOUT_MS.  And since a
+ * flood of held names can fill ztdnsd's table of queries in flight, a new
+ * query at that limit displaces the oldest one that has waited
+ * ZT_JOSTLE_MS (client.c), as unbound's jostle-timeout does, rather than
+ * being dropped: the flood cannot keep a query out unless it sends more
+ * than ZT_MAX_QUERIES queries per ZT_JOSTLE_MS.  A query that leaves a
+ * connection early (its deadline, or displaced) frees its ID; a late
+ * answer to it is dropped, unless a new query has its ID and its
+ * question (then it answers that one).
  *
  * A query goes to the first server, in the configuration's order, that is
  * not backing off.  A server backs off when a connection to it fails
@@ -50,7 +73,7 @@
 
 #define ZT_IDLE_MS		10000
 #define ZT_CONNECT_MS		3000
-#define ZT_PIPELINE		128
+#define ZT_PIPELINE		ZT_MAX_QUERIES	/* see above */
 #define ZT_BACKOFF_MIN_MS	1000
 #define ZT_BACKOFF_MAX_MS	60000
 #define ZT_REDIAL_MAX		2
@@ -66,8 +89,10 @@ struct zt_conn {
 	enum zt_conn_state state;
 	uint64_t since_ms;		/* connect start, or last activity */
 	struct zt_query *head, *tail;	/* written ones first, in order */
+	struct zt_query *unsent;	/* the first not written, or NULL */
 	unsigned int nsent;		/* the first nsent of the list */
 	unsigned int nqueries;
+	uint8_t ids[65536 / 8];		/* the IDs of the written ones */
 	uint8_t *out;			/* framed queries to write */
 	size_t out_len, out_cap;
 	size_t retry_len;		/* a write to repeat with this length */
@@ -108,11 +133,29 @@ static void zt_conn_link(struct zt_conn *c, struct zt_query *q)
 	else
 		c->head = q;
 	c->tail = q;
+	if (!c->unsent)
+		c->unsent = q;
+	q->conn = c;
 	c->nqueries++;
+}
+
+static bool zt_id_used(const struct zt_conn *c, uint16_t id)
+{
+	return c->ids[id / 8] & (1 << (id % 8));
+}
+
+static void zt_id_set(struct zt_conn *c, uint16_t id, bool used)
+{
+	if (used)
+		c->ids[id / 8] |= 1 << (id % 8);
+	else
+		c->ids[id / 8] &= ~(1 << (id % 8));
 }
 
 static void zt_conn_unlink(struct zt_conn *c, struct zt_query *q)
 {
+	if (c->unsent == q)
+		c->unsent = q->next;
 	if (q->prev)
 		q->prev->next = q->next;
 	else
@@ -123,21 +166,13 @@ static void zt_conn_unlink(struct zt_conn *c, struct zt_query *q)
 		c->tail = q->prev;
 	q->prev = NULL;
 	q->next = NULL;
+	q->conn = NULL;
 	c->nqueries--;
-	if (q->sent)
+	if (q->sent) {
 		c->nsent--;
+		zt_id_set(c, q->up_id, false);
+	}
 	q->sent = false;
-}
-
-/* The written queries are the list's first nsent: only they hold IDs. */
-static bool zt_id_used(const struct zt_conn *c, uint16_t id)
-{
-	const struct zt_query *q;
-
-	for (q = c->head; q && q->sent; q = q->next)
-		if (q->up_id == id)
-			return true;
-	return false;
 }
 
 /* Frame the next waiting queries into the output, up to ZT_PIPELINE. */
@@ -147,9 +182,7 @@ static void zt_conn_fill(struct zt_conn *c)
 	uint16_t id;
 	int len;
 
-	for (q = c->head; q && q->sent; q = q->next)
-		;
-	for (; q && c->nsent < ZT_PIPELINE; q = q->next) {
+	for (q = c->unsent; q && c->nsent < ZT_PIPELINE; q = c->unsent) {
 		if (c->out_cap - c->out_len < 2 + 512) {
 			size_t cap = c->out_cap ? c->out_cap * 2 : 4096;
 			uint8_t *out = realloc(c->out, cap);
@@ -175,7 +208,9 @@ static void zt_conn_fill(struct zt_conn *c)
 		c->out_len += 2 + len;
 		q->up_id = id;
 		q->sent = true;
+		zt_id_set(c, id, true);
 		c->nsent++;
+		c->unsent = q->next;
 	}
 }
 
@@ -229,8 +264,10 @@ static void zt_conn_close(struct zt_conn *c, const char *why)
 	}
 	/* Detach the queries first: a resubmission may reopen this server. */
 	list = c->head;
-	for (q = list; q; q = q->next)
+	for (q = list; q; q = q->next) {
 		q->sent = false;
+		q->conn = NULL;
+	}
 	c->head = NULL;
 	zt_conn_release(c);
 	for (q = list; q; q = n) {
@@ -376,6 +413,31 @@ void zt_upstream_submit(struct zt_query *q)
 	q->tries = 0;
 	q->server = -1;
 	zt_submit(q, zt_now_ms(), -1);
+}
+
+/**
+ * zt_upstream_cancel() - take @q back, unanswered
+ * @q: a query given to zt_upstream_submit(), not answered or failed yet
+ *
+ * Off its connection (its ID freed) or the list of queries waiting for a
+ * server; the caller then ends it.
+ */
+void zt_upstream_cancel(struct zt_query *q)
+{
+	if (q->conn) {
+		zt_conn_unlink(q->conn, q);
+		return;
+	}
+	if (q->prev)
+		q->prev->next = q->next;
+	else if (zt_wait_head == q)
+		zt_wait_head = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	else if (zt_wait_tail == q)
+		zt_wait_tail = q->prev;
+	q->prev = NULL;
+	q->next = NULL;
 }
 
 /*
@@ -626,6 +688,12 @@ uint64_t zt_upstream_tick(uint64_t now)
 			if (q->try_deadline_ms < next)
 				next = q->try_deadline_ms;
 		}
+		/* Room in the pipeline: the queries waiting for it go now. */
+		if (c->state == ZT_READY && c->unsent &&
+		    c->nsent < ZT_PIPELINE) {
+			zt_conn_fill(c);
+			zt_conn_events(c);
+		}
 	}
 	return next;
 }
@@ -696,6 +764,7 @@ static void zt_collect(struct zt_query ***tail, struct zt_query *list)
 
 	for (q = list; q; q = q->next) {
 		q->sent = false;
+		q->conn = NULL;
 		**tail = q;
 		*tail = &q->next;
 	}

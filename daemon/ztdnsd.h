@@ -27,6 +27,7 @@
 #include "nl.h"
 
 #define ZT_MAX_QUERIES		4096	/* in flight, all clients */
+#define ZT_JOSTLE_MS		500	/* at that limit, older ones make room */
 #define ZT_QUERY_TIMEOUT_MS	2000	/* one upstream attempt */
 #define ZT_QUERY_DEADLINE_MS	5000	/* then SERVFAIL */
 
@@ -57,12 +58,15 @@ void zt_io_release(struct zt_io *io);
 uint64_t zt_now_ms(void);
 
 struct zt_tcp_client;
+struct zt_conn;
 
 /* A client's query, from its arrival to its answer. */
 struct zt_query {
 	struct zt_dns_query dq;		/* what the client asked */
-	uint64_t start_ms;
+	uint64_t start_ms;		/* arrival */
 	uint64_t deadline_ms;		/* SERVFAIL after this */
+	/* Every query in flight, oldest first; owned by client.c. */
+	struct zt_query *age_prev, *age_next;
 	/* Where the answer goes: a UDP listener and peer, or a TCP client. */
 	int udp_fd;
 	struct sockaddr_storage peer;
@@ -74,12 +78,14 @@ struct zt_query {
 	unsigned int tries;
 	uint64_t try_deadline_ms;
 	bool sent;			/* written to the server */
+	struct zt_conn *conn;		/* the connection it is on, or NULL */
 	struct zt_query *prev, *next;
 };
 
 struct zt_stats {
 	uint64_t queries, cache_hits, answers, servfail, upstream_errors;
 	uint64_t kernel_errors, rebind_skipped, dropped, tcp_closed;
+	uint64_t jostled;
 };
 
 struct zt_daemon {
@@ -116,6 +122,7 @@ int zt_upstream_prepare(const struct zt_config *cfg, char *err,
 void zt_upstream_abort(void);
 void zt_upstream_commit(void);
 void zt_upstream_submit(struct zt_query *q);
+void zt_upstream_cancel(struct zt_query *q);
 uint64_t zt_upstream_tick(uint64_t now);
 
 /* kernel.c */
