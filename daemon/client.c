@@ -4,9 +4,17 @@
  * the configured (loopback) addresses, and TCP clients with RFC 7766
  * framing, several queries per connection, answered as they complete.
  *
- * Bounded under a flood: at most ZT_MAX_QUERIES queries in flight (more are
- * dropped and counted), ZT_TCP_PIPELINE queries per TCP client (it is not
- * read meanwhile) and ZT_TCP_OUT_MAX bytes waiting for it.
+ * Bounded under a flood: at most ZT_MAX_QUERIES queries in flight,
+ * ZT_TCP_PIPELINE queries per TCP client (it is not read meanwhile) and
+ * ZT_TCP_OUT_MAX bytes waiting for it.  At ZT_MAX_QUERIES, a new query
+ * displaces the oldest in flight (SERVFAIL at once) if that one has waited
+ * ZT_JOSTLE_MS or more; else the new one is dropped and counted.  Names
+ * that the protective server holds thus cannot keep every slot: a query
+ * that got one keeps it for ZT_JOSTLE_MS at least, and until every query
+ * that came before it is answered or displaced.  (unbound's jostle-timeout,
+ * for the same reason; unbound keeps half its slots out of the jostle, for
+ * queries that may run long; here every query ends within
+ * ZT_QUERY_DEADLINE_MS, so none needs that shelter.)
  *
  * TCP slots are bounded and cannot be held for free (RFC 7766 §6.2.3):
  *
@@ -70,14 +78,35 @@ static struct zt_listener zt_listeners[2 * ZT_CFG_MAX_LISTEN];
 static unsigned int zt_nlisteners;
 static struct zt_tcp_client *zt_tcp_clients;
 static unsigned int zt_ntcp;
+/* Every query in flight, in order of arrival (age_prev, age_next). */
+static struct zt_query *zt_oldest, *zt_newest;
 static uint8_t zt_udp_buf[ZT_DNS_MSG_MAX];
+
+/*
+ * At the limit: fail the oldest query in flight if it has waited
+ * ZT_JOSTLE_MS, to make room.  It is with upstream.c (or waiting for a
+ * server): nothing else keeps a query across events.  Its answer may
+ * close a TCP client (a write error), the one being read included.
+ */
+static bool zt_jostle(uint64_t now)
+{
+	struct zt_query *q = zt_oldest;
+
+	if (!q || now < q->start_ms + ZT_JOSTLE_MS)
+		return false;
+	zt_upstream_cancel(q);
+	zt.stats.jostled++;
+	zt_resolve_fail(q, "displaced by a newer query: too many in flight");
+	return true;
+}
 
 static struct zt_query *zt_query_new(const uint8_t *msg, size_t len,
 				     int *ret)
 {
+	uint64_t now = zt_now_ms();
 	struct zt_query *q;
 
-	if (zt.nqueries >= ZT_MAX_QUERIES) {
+	if (zt.nqueries >= ZT_MAX_QUERIES && !zt_jostle(now)) {
 		zt.stats.dropped++;
 		*ret = -ENOBUFS;
 		return NULL;
@@ -89,9 +118,30 @@ static struct zt_query *zt_query_new(const uint8_t *msg, size_t len,
 		return NULL;
 	}
 	q->udp_fd = -1;
+	q->start_ms = now;
 	*ret = zt_dns_parse_query(msg, len, &q->dq);
+	q->age_prev = zt_newest;
+	if (zt_newest)
+		zt_newest->age_next = q;
+	else
+		zt_oldest = q;
+	zt_newest = q;
 	zt.nqueries++;
 	return q;
+}
+
+static void zt_query_free(struct zt_query *q)
+{
+	if (q->age_prev)
+		q->age_prev->age_next = q->age_next;
+	else
+		zt_oldest = q->age_next;
+	if (q->age_next)
+		q->age_next->age_prev = q->age_prev;
+	else
+		zt_newest = q->age_prev;
+	zt.nqueries--;
+	free(q);
 }
 
 /* Answer a query that cannot be forwarded; drop what cannot be answered. */
@@ -197,6 +247,12 @@ static bool zt_tcp_read(struct zt_tcp_client *c)
 		c->in_len = 0;
 		c->last_ms = zt_now_ms();
 		q = zt_query_new(c->in + 2, flen, &ret);
+		/* Making room answered a query of @c, and the write failed. */
+		if (c->io.dead) {
+			if (q)
+				zt_query_free(q);
+			return false;
+		}
 		if (!q)
 			continue;
 		q->tcp = c;
@@ -445,8 +501,7 @@ void zt_client_send(struct zt_query *q, const uint8_t *msg, size_t len)
 		sendto(q->udp_fd, msg, len, MSG_DONTWAIT,
 		       (struct sockaddr *)&q->peer, q->peer_len);
 	}
-	zt.nqueries--;
-	free(q);
+	zt_query_free(q);
 }
 
 /*

@@ -93,8 +93,7 @@ void zt_resolve(struct zt_query *q)
 	int len;
 
 	zt.stats.queries++;
-	q->start_ms = now;
-	q->deadline_ms = now + ZT_QUERY_DEADLINE_MS;
+	q->deadline_ms = q->start_ms + ZT_QUERY_DEADLINE_MS;
 	len = zt_cache_get(zt.cache, &q->dq, zt_hit, sizeof(zt_hit), now);
 	if (len > 0 && !zt_dns_parse_reply(zt_hit, len, &q->dq.q,
 					   &zt_cached)) {

@@ -97,7 +97,7 @@ static void zt_log_stats(void)
 	const struct zt_stats *s = &zt.stats;
 
 	zt_log(LOG_INFO,
-	       "queries %llu, cache hits %llu, answers %llu, servfail %llu, dropped %llu, upstream errors %llu, kernel errors %llu, not learned (rebinding) %llu, TCP clients closed by limits %llu; cached %zu",
+	       "queries %llu, cache hits %llu, answers %llu, servfail %llu, dropped %llu, upstream errors %llu, kernel errors %llu, not learned (rebinding) %llu, TCP clients closed by limits %llu, displaced by newer queries %llu; cached %zu",
 	       (unsigned long long)s->queries,
 	       (unsigned long long)s->cache_hits,
 	       (unsigned long long)s->answers,
@@ -107,6 +107,7 @@ static void zt_log_stats(void)
 	       (unsigned long long)s->kernel_errors,
 	       (unsigned long long)s->rebind_skipped,
 	       (unsigned long long)s->tcp_closed,
+	       (unsigned long long)s->jostled,
 	       zt_cache_count(zt.cache));
 }
 
