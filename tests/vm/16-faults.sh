@@ -6,7 +6,8 @@
 # ADD_SERVER, SET_CONFIG mode enforce, the first SET_CONFIG and the first
 # ADD_ENTRIES of a namespace never set up (a new one per attempt: they set
 # it up), namespace creation (netns_mode enforce and off; its first 60
-# allocations) and module load (with parameters), until one runs
+# allocations and its last 60, ztdns's ->init's among them: it is
+# registered last) and module load (with parameters), until one runs
 # without reaching the fault.  After each injected failure the operation
 # must have failed with ENOMEM or ENOBUFS and left the state as it was
 # (entries, subnets, servers, config, counters; for a namespace, the
