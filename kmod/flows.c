@@ -61,11 +61,10 @@
  * never sent (a SYN, answered or not) or a UDP flow nothing ever answered,
  * the one of them nearest its expiry among a few flows in the buckets
  * from the new key's on (its hash has a secret seed: a remote sender
- * cannot aim it).  A flood of
- * SYNs or datagrams from anywhere, spoofed or not, then evicts other
- * claims, never a connection in use or a UDP flow the host answered; to
- * keep a real client's handshake out it must replace the whole table
- * within that handshake's round trip.  If no claim is found, the flow is
+ * cannot aim it).  A flood of SYNs or datagrams from anywhere, spoofed or
+ * not, then evicts other claims, never a connection in use or a UDP flow
+ * the host answered; to keep a real client's handshake out it must
+ * replace the whole table within that handshake's round trip.  If no claim is found, the flow is
  * not noted and its replies are judged by their destination (fail closed).
  * The reaper removes expired flows.  Writers are the packet path on any
  * CPU: rhashtable's bucket locks order them; the one whose removal

@@ -599,10 +599,10 @@ static unsigned int ztdns_hook6(void *priv, struct sk_buff *skb,
 
 /*
  * LOCAL_IN: note each TCP SYN and UDP datagram that a network device
- * delivered to this host alone, so that its replies may leave, and a peer's FIN
- * or RST, which ends that (flows.c).  Not what came over loopback: a local
- * process may have forged its source (IP_FREEBIND).  It never refuses
- * anything.
+ * delivered to this host alone (no broadcast), so that its replies may
+ * leave, and a peer's FIN or RST, which ends that (flows.c).  Not what
+ * came over loopback: a local process may have forged its source
+ * (IP_FREEBIND).  It never refuses anything.
  */
 static unsigned int ztdns_hook_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state, int fam)
