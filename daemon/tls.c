@@ -19,10 +19,10 @@
  * owned by root or by ztdnsd's user (the one it runs as, or the one it
  * changes to: ztls_set_user()), with no group or other permission bits,
  * and, if it has a POSIX ACL, no entry that lets another user or a group
- * read or write it.  (systemd
- * hands a LoadCredential= file to a DynamicUser= service either as the
- * file's owner, mode 0400, or, where the file system has ACLs, through an
- * entry for the service's uid; the group bits then show the ACL's mask.)
+ * read or write it.  (systemd hands a LoadCredential= file to a
+ * DynamicUser= service either as the file's owner, mode 0400, or, where
+ * the file system has ACLs, through an entry for the service's uid; the
+ * group bits then show the ACL's mask.)
  * It must also be the key of the client certificate.
  */
 

@@ -240,10 +240,10 @@ static void zt_keep_fixed(struct zt_config *next)
 
 /*
  * SIGHUP: read the file again and build all of it aside (TLS contexts,
- * an empty cache, the kernel's new servers and subnets, the mode); only when every
- * step worked does it replace the running configuration, and only then
- * are the stale servers and subnets removed from the kernel.  A failure
- * undoes what the kernel got and leaves the rest as it was.
+ * an empty cache, the kernel's new servers and subnets, the mode); only
+ * when every step worked does it replace the running configuration, and
+ * only then are the stale servers and subnets removed from the kernel.  A
+ * failure undoes what the kernel got and leaves the rest as it was.
  */
 static void zt_reload(void)
 {
