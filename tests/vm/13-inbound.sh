@@ -188,7 +188,7 @@ PY
 kept=$!
 eventually grep -q open "/tmp/kept-$pid.out"
 nsx b python3 - <<'PY'
-import socket, struct
+import errno, socket, struct, time
 src, dst = socket.inet_aton("192.0.2.2"), socket.inet_aton("192.0.2.1")
 def fold(x):
     while x >> 16:
@@ -202,8 +202,16 @@ n = 0
 for dport in (7000, 7001):
     for sport in range(1024, 1024 + 35000):
         c = (~fold(base + sport + dport)) & 0xffff
-        s.sendto(struct.pack(">HHIIHHHH", sport, dport, 1, 0, 0x5002,
-                             0xffff, c, 0), ("192.0.2.1", 0))
+        pkt = struct.pack(">HHIIHHHH", sport, dport, 1, 0, 0x5002, 0xffff, c, 0)
+        while True:
+            try:
+                s.sendto(pkt, ("192.0.2.1", 0))
+                break
+            except OSError as e:
+                # The peer's backlog is full (a slow kernel): wait a little.
+                if e.errno != errno.ENOBUFS:
+                    raise
+                time.sleep(0.001)
         n += 1
 print("flood: %d SYNs to closed ports" % n)
 PY
