@@ -86,8 +86,7 @@ zt_sane() {
 		soft_fail "$part: a normal client got no answer"
 		ok=0
 	fi
-	if grep -Eq "$SAN" "$ZT_LOG"; then
-		grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+	if zt_san_shown; then
 		soft_fail "$part: sanitizer report in ztdnsd's log"
 		ok=0
 	fi
@@ -196,8 +195,7 @@ zt_sane reload
 logged_soft reload "the ztdns module was reloaded: setting it up again"
 zt_keep clients
 zt_stop
-if grep -Eq "$SAN" "$ZT_LOG"; then
-	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+if zt_san_shown; then
 	soft_fail "exit: sanitizer report in ztdnsd's log"
 fi
 
@@ -242,8 +240,7 @@ pretty s "flakydot.py: $n connections in about 10 s"
 grep -q "retrying in" "$ZT_LOG" || soft_fail "silent: no backoff logged"
 zt_keep silent
 zt_stop
-if grep -Eq "$SAN" "$ZT_LOG"; then
-	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+if zt_san_shown; then
 	soft_fail "silent: sanitizer report in ztdnsd's log"
 fi
 
@@ -290,8 +287,7 @@ pretty "" "ztdnsd: $(grep -E 'queries [0-9]+, cache' "$ZT_LOG" | tail -n 1)"
 zt_sane hol
 zt_keep hol
 zt_stop
-if grep -Eq "$SAN" "$ZT_LOG"; then
-	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+if zt_san_shown; then
 	soft_fail "hol: sanitizer report in ztdnsd's log"
 fi
 

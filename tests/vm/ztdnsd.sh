@@ -129,10 +129,16 @@ zt_stop() {
 	zt_no_san
 }
 
+# zt_san_shown: whether ztdnsd's log holds a sanitizer report (shown on
+# stderr if it does).
+zt_san_shown() {
+	grep -Eq "$SAN" "$ZT_LOG" 2>/dev/null || return 1
+	grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+}
+
 # zt_no_san: ztdnsd's log holds no sanitizer report.
 zt_no_san() {
-	if grep -Eq "$SAN" "$ZT_LOG" 2>/dev/null; then
-		grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+	if zt_san_shown; then
 		fail "a sanitizer report in ztdnsd's log"
 	fi
 }
@@ -164,8 +170,7 @@ _zt_cleanup() {
 		wait "$ZT_PID" 2>/dev/null || true
 	fi
 	# A report found only now (at exit, say) fails a test that passed.
-	if [ "$rc" = 0 ] && grep -Eq "$SAN" "$ZT_LOG" 2>/dev/null; then
-		grep -E -A30 "$SAN" "$ZT_LOG" | head -n 60 >&2
+	if [ "$rc" = 0 ] && zt_san_shown; then
 		echo "FAIL: a sanitizer report in ztdnsd's log" >&2
 		return 1
 	fi
