@@ -189,6 +189,12 @@ def packet_md(p, png):
             r["family"], "{:,}".format(r["entries"]), r["config"], spread(r),
             r["instructions_per_packet"], sum(x["eperm"] for x in r["runs"]),
             sum(x["eperm"] + x["sent"] for x in r["runs"])))
+    backends = p.get("set_backends", [])
+    if backends:
+        out += ["", "nftables set backends, from kprobes on each backend's lookup "
+                "function while a few hits passed: " + "; ".join(
+                    "%s %s %s: %s" % (b["config"], b["family"], "{:,}".format(b["entries"]),
+                                      " ".join(b["lookup_functions"])) for b in backends)]
     loads = [l for l in p.get("loads", [])]
     if loads:
         out += ["", "Loads inside the icount VM (wall clock; see Inserts for "
