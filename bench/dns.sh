@@ -24,9 +24,29 @@
 #            thread, module-config "iterator" (no DNSSEC validation)
 #   stubby   stubby (getdns), the server's tls_auth_name and the test CA
 #            (tls_ca_file), authentication required, round_robin off
-# All three stubs: one thread, query padding in 128-byte blocks, 10 s idle
-# timeout to the server; ztdnsd's and unbound's caches far larger than the
-# hot set.  The module is in mode off in c while unbound and stubby run.
+#   dnsdist  dnsdist (1.7) with one backend over DoT: newServer{tls=
+#            "openssl", subjectName, caStore = the test CA, validated},
+#            up by fiat (no health checks: the DoT server answers only its
+#            zone), up to 100 queries in flight on a connection
+#            (maxInFlight: answers out of order, as the others take
+#            them), one TCP worker thread (UDP queries to a DoT backend go
+#            through it), idle connections closed after 10 s; a packet
+#            cache of BENCH_HOT * 10 entries, at least 4096
+#            (newPacketCache's defaults otherwise: maxTTL 86400, minTTL 0,
+#            temporaryFailureTTL 60, staleTTL 60 (stale entries are not
+#            served unless asked), one shard, deferrable insert lock); no
+#            option pads the queries it forwards.  Its other threads: the
+#            UDP and TCP listeners, housekeeping
+#   kresd    Knot Resolver (5.6), one process: policy.TLS_FORWARD to the
+#            server with its hostname and the test CA, no trust anchor
+#            (no DNSSEC validation, as unbound's "iterator"), a 64 MiB
+#            cache; padding as it comes (net.tls_padding is about the
+#            answers it sends over TLS itself)
+# All stubs: one thread where they let us choose; ztdnsd, unbound and
+# stubby pad queries in 128-byte blocks and close idle connections to the
+# server after 10 s; every cache far larger than the hot set.  The module
+# is in mode off in c while the peers run.  ztdnsd is the plain build
+# (daemon/ztdnsd; the VM tests run the sanitized one), checked (ztdnsd-plain).
 #
 # Rows:
 #   miss     names never asked before in this run ("nN-RANDOM.kK.bench.
@@ -50,6 +70,20 @@
 #            BENCH_RATE_PERCENT of the lowest "max" of the stubs' miss rows
 #            (so every target sustains them), measured once all "max" are
 #            known
+#   syscalls ztdnsd's system calls per answer, outside the timed runs:
+#            perf stat counts its raw_syscalls:sys_enter (and each
+#            syscalls:sys_enter_* for the breakdown) while dnsperf sends a
+#            fixed number of queries, misses (new names) and hits (the hot
+#            names, warmed), "single" (-c 1 -q 1: one at a time) and
+#            "burst" (-c BENCH_CLIENTS -q BENCH_PROBE_OUTSTANDING); the
+#            count includes what ztdnsd does idle while dnsperf starts
+#            (its idle calls in 5 s are recorded too), and a new TLS
+#            connection when the last one timed out.  The goal's figure
+#            leaves out clock_gettime and its kin: on hardware they are
+#            vDSO calls, system calls only because this guest's
+#            clocksource has no vDSO support (recorded).  strace -c -f
+#            when there is no perf (it stops ztdnsd at every call, so
+#            bursts batch more than they would)
 # The CPU time the stub and the DoT server used during each run
 # (/proc/PID/stat) is recorded with it.  ztdnsd's answers are checked to
 # reach the kernel: an address blocked before it is resolved passes after,
@@ -60,7 +94,7 @@
 #   ZTDNS_KO, ZTDNS_OUT       from scripts/bench-dns and scripts/vm
 #   BENCH_SMOKE               1: one closed-loop run of BENCH_SMOKE_SECS per
 #                             target and row (with latencies), no search
-#   BENCH_TARGETS             "direct ztdnsd unbound stubby"
+#   BENCH_TARGETS             "direct ztdnsd unbound stubby dnsdist kresd"
 #   BENCH_ROWS                "miss hit"
 #   BENCH_RUNS                runs per measurement (3)
 #   BENCH_CLIENTS             dnsperf -c (4)
@@ -79,6 +113,11 @@
 #                             208 KiB) and are lost for a reason that is
 #                             no stub's
 #   BENCH_PROBE_OUTSTANDING   dnsperf -q closed loop (100)
+#   BENCH_SYS_SINGLE, BENCH_SYS_BURST
+#                             queries counted for system calls, one at a
+#                             time (200) and in bursts (2000); 0: no count
+#   BENCH_SYS_BY_CALL         1: count each system call too, and ztdnsd's
+#                             idle calls (1)
 #   BENCH_PROFILE             1: then look at ztdnsd saturated (perf), its
 #                             system calls (strace -c) and a flood, into
 #                             $ZTDNS_OUT/profile/; "only": that alone
@@ -94,6 +133,8 @@
 #   rates R...                    the latency rates
 #   proc TARGET PHASE RSS_KB      the stub's resident memory before it stops
 #   check NAME ok|FAIL DETAIL...
+#   sys ROW KIND QUERIES NOERROR CALLS TOOL   ztdnsd's system calls
+#   sysname ROW KIND NAME CALLS               the same by system call
 # and conf/ (each stub's configuration), dnsperf.log (dnsperf's summaries).
 # Exit status 0, or 1 when a target answered nothing, ztdnsd's answers did
 # not reach the kernel or a stub did not start.
@@ -103,14 +144,20 @@
 . "$(dirname "$0")/../tests/vm/lib.sh"
 # shellcheck source=tests/vm/dot.sh
 . "$(dirname "$0")/../tests/vm/dot.sh"
+# ztdnsd.sh takes (and insists on) the sanitized ztdnsd of the VM tests,
+# except on the debug kernel: say debug while it is read, then take the
+# plain build (ASan and UBSan make ztdnsd several times slower).
+kernel=${ZTDNS_KERNEL:-}
+ZTDNS_KERNEL=debug ZTDNS_HOSTILE_ON_DEBUG=
 # shellcheck source=tests/vm/ztdnsd.sh
 . "$(dirname "$0")/../tests/vm/ztdnsd.sh"
+ZTDNS_KERNEL=$kernel
 # lib.sh stops at the first failing command; a benchmark records it and
 # goes on (bad).
 set +e
 
 SMOKE=${BENCH_SMOKE:-0}
-TARGETS=${BENCH_TARGETS:-direct ztdnsd unbound stubby}
+TARGETS=${BENCH_TARGETS:-direct ztdnsd unbound stubby dnsdist kresd}
 ROWS=${BENCH_ROWS:-miss hit}
 RUNS=${BENCH_RUNS:-3}
 CLIENTS=${BENCH_CLIENTS:-4}
@@ -128,6 +175,9 @@ QTIMEOUT=${BENCH_QTIMEOUT:-5}
 OUTSTANDING=${BENCH_OUTSTANDING:-200}
 PROBE_OUTSTANDING=${BENCH_PROBE_OUTSTANDING:-100}
 PROFILE=${BENCH_PROFILE:-0}
+SYS_SINGLE=${BENCH_SYS_SINGLE:-200}
+SYS_BURST=${BENCH_SYS_BURST:-2000}
+SYS_BY_CALL=${BENCH_SYS_BY_CALL:-1}
 SERVER=203.0.113.53
 CONF=$ZTDNS_OUT/conf
 DPLOG=$ZTDNS_OUT/dnsperf.log
@@ -212,15 +262,15 @@ usecs() { local t=$EPOCHREALTIME; printf -v "$1" %d $((10#${t/./})); }
 
 # dp TARGET ROW PHASE RATE SECONDS FILE: one dnsperf run in c.  RATE 0: a
 # closed loop, BENCH_PROBE_OUTSTANDING queries outstanding.  The miss row
-# and the warm phase go through FILE once (-n 1); the hit row loops over
-# it.  Phases lat* and smoke take each reply's latency (-v).  DP_Q and
-# DP_T, when set, replace -q and -t; DP_WRAP is a command that runs
+# and the warm and sys-* phases go through FILE once (-n 1); the hit row
+# loops over it otherwise.  Phases lat* and smoke take each reply's latency (-v).  DP_C, DP_Q
+# and DP_T, when set, replace -c, -q and -t; DP_WRAP is a command that runs
 # dnsperf (perf record).  Sets SENT,
 # NOERR, QPS (NOERROR replies a second), BADPPM (queries lost or answered
 # otherwise, per million sent), P50 and P99 (ms, or -); records the run.
 dp() {
 	local target=$1 row=$2 phase=$3 rate=$4 secs=$5 file=$6 out=$W/dnsperf.out
-	local args=(-c "$CLIENTS" -l "$secs" -t "${DP_T:-$QTIMEOUT}" -d "$file")
+	local args=(-c "${DP_C:-$CLIENTS}" -l "$secs" -t "${DP_T:-$QTIMEOUT}" -d "$file")
 	local st t0 t1 s0 s1 u0 u1 c0 c1
 	local completed lost runtime lat=- n=0 wall
 	if [ "$target" = direct ]; then
@@ -228,9 +278,7 @@ dp() {
 	else
 		args+=(-s 127.0.0.1 -p 53)
 	fi
-	if [ "$row" = miss ] || [ "$phase" = warm ]; then
-		args+=(-n 1)
-	fi
+	case $row/$phase in miss/* | */warm | */sys-*) args+=(-n 1) ;; esac
 	if [ "$rate" = 0 ]; then
 		args+=(-q "${DP_Q:-$PROBE_OUTSTANDING}")
 	else
@@ -429,6 +477,33 @@ stubby_conf() {
 	EOF
 }
 
+dnsdist_conf() {
+	local cache=$((HOT * 10 > 4096 ? HOT * 10 : 4096))
+	cat <<-EOF
+		-- dnsdist forwarding over TLS (the benchmark's peer)
+		setSecurityPollSuffix("")
+		setLocal("127.0.0.1:53")
+		setMaxTCPClientThreads(1)
+		setTCPDownstreamMaxIdleTime(10)
+		newServer({address = "$SERVER:853", tls = "openssl",
+		           subjectName = "$DOT_NAME", caStore = "$DOT_PKI/ca.pem",
+		           validateCertificates = true, maxInFlight = 100}):setUp()
+		getPool(""):setCache(newPacketCache($cache, {}))
+	EOF
+}
+
+kresd_conf() {
+	cat <<-EOF
+		-- Knot Resolver forwarding over TLS (the benchmark's peer)
+		net.listen('127.0.0.1', 53, { kind = 'dns' })
+		trust_anchors.remove('.')
+		cache.open(64 * MB, 'lmdb://$W/kresd-cache')
+		policy.add(policy.all(policy.TLS_FORWARD({
+			{ '$SERVER', hostname = '$DOT_NAME', ca_file = '$DOT_PKI/ca.pem' }
+		})))
+	EOF
+}
+
 # start TARGET: start the stub (nothing for direct); 1 when it failed.
 start() {
 	local t=$1
@@ -455,10 +530,26 @@ start() {
 		ip netns exec "c-$pid" stubby -C "$CONF/stubby.yml" >>"$W/stubby.out" 2>&1 &
 		STUB_PID=$!
 		;;
+	dnsdist)
+		dnsdist_conf >"$CONF/dnsdist.conf"
+		dnsdist --check-config -C "$CONF/dnsdist.conf" >>"$W/dnsdist.out" 2>&1 ||
+			{ tail -n 5 "$W/dnsdist.out"; bad "dnsdist --check-config"; return 1; }
+		ip netns exec "c-$pid" dnsdist --supervised --disable-syslog \
+			-C "$CONF/dnsdist.conf" >>"$W/dnsdist.out" 2>&1 &
+		STUB_PID=$!
+		;;
+	kresd)
+		kresd_conf >"$CONF/kresd.conf"
+		mkdir -p "$W/kresd"
+		ip netns exec "c-$pid" kresd -n -c "$CONF/kresd.conf" "$W/kresd" \
+			>>"$W/kresd.out" 2>&1 </dev/null &
+		STUB_PID=$!
+		;;
 	*) bad "unknown target $t"; return 1 ;;
 	esac
 	ready "$t" && return 0
-	for f in "$ZT_LOG" "$W/unbound-fwd.log" "$W/unbound-fwd.out" "$W/stubby.out"; do
+	for f in "$ZT_LOG" "$W/unbound-fwd.log" "$W/unbound-fwd.out" "$W/stubby.out" \
+		"$W/dnsdist.out" "$W/kresd.out"; do
 		[ -s "$f" ] && tail -n 20 "$f"
 	done
 	stop "$t" start
@@ -665,6 +756,100 @@ profile() {
 	log "profile in $d: $(tr '\n' ' ' <"$d/flood.txt")"
 }
 
+want_sys() {
+	case " $TARGETS " in *" ztdnsd "*) ;; *) return 1 ;; esac
+	[ "$SYS_SINGLE" -gt 0 ] || [ "$SYS_BURST" -gt 0 ]
+}
+
+# sys_perf CMD...: CMD, while perf stat counts ztdnsd's system calls into
+# $SYS_OUT.
+# shellcheck disable=SC2317  # called through DP_WRAP
+sys_perf() {
+	local by=(-e 'syscalls:sys_enter_*')
+	# Each tracepoint perf opens costs it time to start under emulation.
+	[ "$SYS_BY_CALL" = 1 ] || by=()
+	perf stat -x "," -o "$SYS_OUT" -e raw_syscalls:sys_enter "${by[@]}" \
+		-p "$ZT_PID" -- "$@"
+}
+
+# sys_count ROW KIND QUERIES: ztdnsd's system calls while dnsperf sends
+# QUERIES queries of ROW (miss: new names; hit: the first of the warmed hot
+# names), KIND single (one at a time) or burst; recorded with the answers.
+sys_count() {
+	local row=$1 kind=$2 n=$3 d=$ZTDNS_OUT/syscalls file=$W/sysnames
+	local out=$d/$row-$kind.txt cp calls name c
+	mkdir -p "$d"
+	if [ "$row" = miss ]; then
+		names "$file" "$n"
+	else
+		file=$W/hot
+		[ "$n" -le "$HOT" ] || n=$HOT
+		head -n "$n" "$W/hot" >"$W/syshot"
+		file=$W/syshot
+	fi
+	# perf stat counts ztdnsd while its workload, dnsperf, runs (no
+	# signal to stop it: one sent before perf has set its handler would
+	# be lost).  strace is stopped with SIGTERM once dnsperf is done.
+	local wrap=sys_perf
+	SYS_OUT=$out
+	if [ "$SYS_TOOL" = strace ]; then
+		wrap=
+		strace -c -f -o "$out" -p "$ZT_PID" 2>/dev/null &
+		cp=$!
+		sleep 1
+	fi
+	if [ "$kind" = single ]; then
+		DP_C=1 DP_Q=1 DP_WRAP=$wrap dp ztdnsd "$row" "sys-$kind" 0 600 "$file"
+	else
+		DP_Q=$PROBE_OUTSTANDING DP_WRAP=$wrap \
+			dp ztdnsd "$row" "sys-$kind" 0 600 "$file"
+	fi
+	if [ "$SYS_TOOL" = strace ]; then
+		kill -TERM "$cp"
+		wait "$cp"
+	fi
+	# perf: "COUNT,,EVENT,..." lines; strace -c: a table ending in "total".
+	if [ "$SYS_TOOL" = perf ]; then
+		calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$out")
+		awk -F, '$3 ~ /^syscalls:sys_enter_/ && $1 > 0 {
+			sub(/^syscalls:sys_enter_/, "", $3); print $3, $1 }' "$out"
+	else
+		calls=$(awk '$NF == "total" { print $4 }' "$out")
+		awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' "$out"
+	fi >"$out.names"
+	while read -r name c; do
+		rec sysname "$row" "$kind" "$name" "$c"
+	done <"$out.names"
+	[ -n "$calls" ] || { bad "no system call count for $row $kind (see $out)"; calls=0; }
+	rec sys "$row" "$kind" "$SENT" "$NOERR" "$calls" "$SYS_TOOL"
+	log "ztdnsd $row $kind: $calls system calls for $NOERR answers ($SENT queries, $SYS_TOOL)"
+	[ "$NOERR" -gt 0 ] || bad "ztdnsd $row $kind: no NOERROR answer"
+}
+
+# syscalls: ztdnsd's system calls per answer, misses and hits, single and
+# in bursts; outside the timed runs.
+syscalls() {
+	log "== ztdnsd: system calls"
+	SYS_TOOL=strace
+	command -v perf >/dev/null && SYS_TOOL=perf
+	start ztdnsd || { rec check start-ztdnsd-syscalls FAIL; return; }
+	dp ztdnsd hit warm 0 60 "$W/hot"
+	# ztdnsd idle, for the calls the counts include around the queries.
+	SYS_OUT=$ZTDNS_OUT/syscalls/idle.txt
+	mkdir -p "$ZTDNS_OUT/syscalls"
+	if [ "$SYS_TOOL" = perf ] && [ "$SYS_BY_CALL" = 1 ]; then
+		sys_perf sleep 5
+		rec meta ztdnsd_idle_calls_5s "$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$SYS_OUT")"
+	fi
+	local row
+	for row in miss hit; do
+		[ "$SYS_SINGLE" = 0 ] || sys_count "$row" single "$SYS_SINGLE"
+		[ "$SYS_BURST" = 0 ] || sys_count "$row" burst "$SYS_BURST"
+	done
+	stop ztdnsd syscalls
+	log "== ztdnsd: system calls done"
+}
+
 rec meta kernel "$(uname -r)"
 rec meta cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 rec meta cpus "$(nproc)"
@@ -673,7 +858,17 @@ rec meta unbound "$(unbound -V | sed -n 's/^Version //p')"
 rec meta stubby "$(stubby -V 2>&1 | head -n 1)"
 rec meta getdns "$(dpkg-query -W -f '${Version}' libgetdns10 2>/dev/null)"
 rec meta dnsperf "$(dnsperf -h 2>&1 | sed -n 's/^Version //p')"
+rec meta dnsdist "$(dnsdist --version 2>&1 | head -n 1)"
+rec meta kresd "$(kresd --version 2>&1 | head -n 1)"
 rec meta ztdnsd "$("$ZTD" -V)"
+rec meta clocksource "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# The build measured: not the sanitized one.
+if grep -qa __asan_init "$ZTD"; then
+	rec check ztdnsd-plain FAIL "$ZTD"
+	bad "$ZTD is built with AddressSanitizer"
+else
+	rec check ztdnsd-plain ok "$ZTD"
+fi
 log "on $(uname -r), $(nproc) CPU; targets $TARGETS; rows $ROWS; smoke $SMOKE"
 
 head -c 1 /dev/random >/dev/null
@@ -708,6 +903,7 @@ elif [ "$SMOKE" = 1 ]; then
 	for t in $TARGETS; do
 		bench_target "$t" smoke
 	done
+	want_sys && syscalls
 else
 	for t in $TARGETS; do
 		bench_target "$t" max
@@ -718,6 +914,7 @@ else
 	for t in $TARGETS; do
 		bench_target "$t" lat
 	done
+	want_sys && syscalls
 	[ "$PROFILE" = 1 ] && profile
 fi
 rec meta names_asked "$NEXT"

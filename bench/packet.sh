@@ -13,11 +13,26 @@
 #                 the cost of the hook itself
 #   nft-hash      nftables: an output chain, policy drop, "ip daddr @allow
 #                 accept", the N addresses in a set without flags (hash)
+#   nft-sized     the same set with a declared "size N": nft then gets the
+#                 kernel's fixed-size hash (nft_set_hash.c, "nft_hash",
+#                 nft_hash_lookup_fast for IPv4 keys, nft_hash_lookup for
+#                 IPv6) instead of the resizable rhashtable ("nft_rhash")
+#   nft-timeout   the same set with "flags timeout" and a default element
+#                 timeout of 7 days (no element expires during the run), as
+#                 DNS-learned entries would be kept (dnsmasq's nftset):
+#                 the rhashtable, each lookup checking the element's expiry
 #   nft-interval  the same with "flags interval" (rbtree)
 #   ipt-nft       ipset hash:net with the N addresses, iptables-nft (Debian's
 #                 iptables): OUTPUT policy DROP, "-m set --match-set allow
 #                 dst -j ACCEPT"
 #   ipt-legacy    the same set and rule with iptables-legacy (x_tables)
+#
+# Which backend an nftables set got is not shown by nft (not even by
+# "nft --debug=netlink", which prints what nft asks for: flags, size); the
+# kernel picks it.  So before the runs of each nft configuration a few
+# packets go through with a kprobe on the lookup function of every
+# backend, and the run fails unless the expected one (above) was the one
+# called ("backend" records).
 #
 # Each configuration is measured with hits (sendmmsg to addresses of the
 # list; every packet must pass) and misses (one sendto a packet to
@@ -30,12 +45,12 @@
 #   ZTDNS_KO, ZTDNS_OUT      from scripts/bench-packet and scripts/vm
 #   BENCH_DATA               the address files bench-packet wrote:
 #                            v{4,6}-N.entries ("ADDR TTL"), .dests (hits),
-#                            .miss, .ipset, .nft-hash and .nft-interval (the
-#                            ruleset) with .nft-hash.1... (the elements)
+#                            .miss, .ipset, .nft-{hash,sized,timeout,interval}
+#                            (the ruleset) with .nft-hash.1... (the elements)
 #   BENCH_SIZES              "10 10000 1000000"
 #   BENCH_FAMS               "4 6"
-#   BENCH_CONFIGS            "none ztdns ztdns-off nft-hash nft-interval
-#                            ipt-nft ipt-legacy"
+#   BENCH_CONFIGS            "none ztdns ztdns-off nft-hash nft-sized
+#                            nft-timeout nft-interval ipt-nft ipt-legacy"
 #   BENCH_RUNS               runs per measurement (5)
 #   BENCH_PACKETS            packets per hit run (100000)
 #   BENCH_MISS_PACKETS       packets per miss run (20000)
@@ -43,6 +58,8 @@
 # Writes $ZTDNS_OUT/packet.tsv, one record a line:
 #   meta KEY VALUE...
 #   load CONFIG FAM N ENTRIES        (loadfail when the load failed)
+#   backend CONFIG FAM N FUNCTION... the set lookup functions the packets
+#                                    went through (nft configurations)
 #   run CONFIG FAM N MODE RUN SENT EPERM ERRORS NS PPS
 # Exit status 0, or 1 when a sender failed, a hit was refused, a miss
 # passed where it must not, or conntrack was loaded.
@@ -55,7 +72,7 @@ CTL=$TOP/daemon/ztdnsctl
 SENDER=${BENCH_SENDER:-$TOP/build/bench/sender}
 SIZES=${BENCH_SIZES:-10 10000 1000000}
 FAMS=${BENCH_FAMS:-4 6}
-CONFIGS=${BENCH_CONFIGS:-none ztdns ztdns-off nft-hash nft-interval ipt-nft ipt-legacy}
+CONFIGS=${BENCH_CONFIGS:-none ztdns ztdns-off nft-hash nft-sized nft-timeout nft-interval ipt-nft ipt-legacy}
 RUNS=${BENCH_RUNS:-5}
 PACKETS=${BENCH_PACKETS:-100000}
 MISS_PACKETS=${BENCH_MISS_PACKETS:-20000}
@@ -202,6 +219,41 @@ nft_load() {
 	done
 }
 
+# backend CONFIG FAM N: the set lookup functions that a few hits to the
+# set go through (a kprobe on each backend's lookup, counted in
+# kprobe_profile), recorded; bad unless they are the backend that CONFIG
+# must get.  (The function tracer recorded nothing in this guest.)
+LOOKUPS="nft_hash_lookup_fast nft_hash_lookup nft_rhash_lookup nft_rbtree_lookup
+nft_bitmap_lookup nft_pipapo_lookup nft_pipapo_avx2_lookup"
+backend() {
+	local cfg=$1 fam=$2 n=$3 t=/sys/kernel/debug/tracing f hits got="" want
+	[ -d "$t" ] || t=/sys/kernel/tracing
+	[ -f "$t/kprobe_events" ] || mount -t tracefs nodev "$t" 2>/dev/null
+	for f in $LOOKUPS; do
+		echo "p:ztbench/$f $f" >>"$t/kprobe_events" 2>/dev/null
+	done
+	echo 1 >"$t/events/ztbench/enable"
+	nsx "$SENDER" -n 64 "$BENCH_DATA/v$fam-$n.dests" >/dev/null
+	echo 0 >"$t/events/ztbench/enable"
+	while read -r f hits _; do
+		[ "$hits" -gt 0 ] && got="$got $f"
+	done <"$t/kprobe_profile"
+	got=${got# }
+	for f in $LOOKUPS; do
+		echo "-:ztbench/$f" >>"$t/kprobe_events" 2>/dev/null
+	done
+	: >"$t/trace"
+	case $cfg/$fam in
+	nft-sized/4) want=nft_hash_lookup_fast ;;
+	nft-sized/6) want=nft_hash_lookup ;;
+	nft-hash/* | nft-timeout/*) want=nft_rhash_lookup ;;
+	nft-interval/*) want=nft_rbtree_lookup ;;
+	esac
+	rec backend "$cfg" "$fam" "$n" "${got:--}"
+	log "$cfg v$fam N=$n: set lookups through ${got:-none of $LOOKUPS}"
+	[ "$got" = "$want" ] || bad "$cfg v$fam $n: set lookups through '$got', want $want"
+}
+
 # One family at a time, in a namespace of its own: with the IPv4 interval
 # set of 1M loaded, the IPv6 one did not fit in the guest.  The ruleset
 # file says how many elements its set gets (fewer than N when capped).
@@ -212,6 +264,7 @@ run_nft() {
 		ns_up
 		if timed "nft-$kind" "$fam" "$n" \
 			"$(sed -n 's/^# elements: //p' "$f")" nft_load "$f"; then
+			backend "nft-$kind" "$fam" "$n"
 			measure "nft-$kind" "$fam" "$n"
 		fi
 		ns_down
@@ -277,6 +330,8 @@ for n in $SIZES; do
 		ztdns) run_ztdns "$n" ;;
 		ztdns-off) run_ztdns_off "$n" ;;
 		nft-hash) run_nft hash "$n" ;;
+		nft-sized) run_nft sized "$n" ;;
+		nft-timeout) run_nft timeout "$n" ;;
 		nft-interval) run_nft interval "$n" ;;
 		ipt-nft) run_ipt "$n" ;;
 		ipt-legacy) want ipt-nft || run_ipt "$n" ;;

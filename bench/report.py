@@ -69,7 +69,7 @@ def yes(met):
     return "yes" if met else "**no**"
 
 
-# The goals of issue 5, from each part's figures.
+# The goals (issues 5 and 12), from each part's figures.
 def packet_goals(p):
     rows = []
     for g in p.get("goals", []):
@@ -83,8 +83,9 @@ def packet_goals(p):
             rows.append({"part": "packet",
                          "goal": "overhead vs the best peer's, " + where,
                          "figure": "%.0f instr" % g["overhead"],
-                         "target": "<= %.0f (half of %.0f)" % (
-                             g["best_peer_overhead"] / 2, g["best_peer_overhead"]),
+                         "target": "<= %.0f (half of %.0f, %s)" % (
+                             g["best_peer_overhead"] / 2, g["best_peer_overhead"],
+                             g.get("best_peer", "?")),
                          "met": g["overhead_met"]})
     return rows
 
@@ -136,7 +137,10 @@ def dns_goals(d):
                           ", at %s qps" % g["rate"] if "rate" in g else "")
         lat = "p50" in g["goal"] or "p99" in g["goal"]
         unit = " ms" if lat else " qps"
-        if "ratio" in g:
+        if g["goal"].startswith("system calls"):
+            target = "<= %d (clock_gettime, a vDSO call on hardware, left out)" % g["reference"]
+            figure = "%.2f" % g["ztdnsd"]
+        elif "ratio" in g:
             target = ">= 0.8 x %.0f (direct DoT)" % g["reference"]
             figure = "%.0f qps (%.2f)" % (g["ztdnsd"], g["ratio"])
         else:
@@ -185,6 +189,12 @@ def packet_md(p, png):
             r["family"], "{:,}".format(r["entries"]), r["config"], spread(r),
             r["instructions_per_packet"], sum(x["eperm"] for x in r["runs"]),
             sum(x["eperm"] + x["sent"] for x in r["runs"])))
+    backends = p.get("set_backends", [])
+    if backends:
+        out += ["", "nftables set backends, from kprobes on each backend's lookup "
+                "function while a few hits passed: " + "; ".join(
+                    "%s %s %s: %s" % (b["config"], b["family"], "{:,}".format(b["entries"]),
+                                      " ".join(b["lookup_functions"])) for b in backends)]
     loads = [l for l in p.get("loads", [])]
     if loads:
         out += ["", "Loads inside the icount VM (wall clock; see Inserts for "
