@@ -234,7 +234,8 @@ static size_t unescape(const char *s, char *out)
 
 static void escapes(const uint8_t *data, size_t size)
 {
-	static char out[4 * sizeof(buf) + 1], part[256], back[sizeof(buf)];
+	/* Room for the longest escape of every byte: JSON's "\u00ff". */
+	static char out[6 * sizeof(buf) + 1], part[256], back[sizeof(buf)];
 	size_t n, i, cut = size ? data[0] : 0;
 
 	n = zt_text_escape(out, sizeof(out), (const char *)data, size);
