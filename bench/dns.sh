@@ -144,14 +144,11 @@
 . "$(dirname "$0")/../tests/vm/lib.sh"
 # shellcheck source=tests/vm/dot.sh
 . "$(dirname "$0")/../tests/vm/dot.sh"
-# ztdnsd.sh takes (and insists on) the sanitized ztdnsd of the VM tests,
-# except on the debug kernel: say debug while it is read, then take the
-# plain build (ASan and UBSan make ztdnsd several times slower).
-kernel=${ZTDNS_KERNEL:-}
-ZTDNS_KERNEL=debug ZTDNS_HOSTILE_ON_DEBUG=
+# The plain ztdnsd, not the VM tests' sanitized one (ASan and UBSan make
+# it several times slower).
+ZTDNS_ZTDNSD=plain
 # shellcheck source=tests/vm/ztdnsd.sh
 . "$(dirname "$0")/../tests/vm/ztdnsd.sh"
-ZTDNS_KERNEL=$kernel
 # lib.sh stops at the first failing command; a benchmark records it and
 # goes on (bad).
 set +e
@@ -263,8 +260,9 @@ usecs() { local t=$EPOCHREALTIME; printf -v "$1" %d $((10#${t/./})); }
 # dp TARGET ROW PHASE RATE SECONDS FILE: one dnsperf run in c.  RATE 0: a
 # closed loop, BENCH_PROBE_OUTSTANDING queries outstanding.  The miss row
 # and the warm and sys-* phases go through FILE once (-n 1); the hit row
-# loops over it otherwise.  Phases lat* and smoke take each reply's latency (-v).  DP_C, DP_Q
-# and DP_T, when set, replace -c, -q and -t; DP_WRAP is a command that runs
+# loops over it otherwise.  Phases lat* and smoke take each reply's
+# latency (-v).  DP_C, DP_Q and DP_T, when set, replace -c, -q and -t;
+# DP_WRAP is a command that runs
 # dnsperf (perf record).  Sets SENT,
 # NOERR, QPS (NOERROR replies a second), BADPPM (queries lost or answered
 # otherwise, per million sent), P50 and P99 (ms, or -); records the run.
@@ -772,6 +770,9 @@ sys_perf() {
 		-p "$ZT_PID" -- "$@"
 }
 
+# perf_calls FILE: the system calls a perf stat -x , output counted.
+perf_calls() { awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$1"; }
+
 # sys_count ROW KIND QUERIES: ztdnsd's system calls while dnsperf sends
 # QUERIES queries of ROW (miss: new names; hit: the first of the warmed hot
 # names), KIND single (one at a time) or burst; recorded with the answers.
@@ -810,7 +811,7 @@ sys_count() {
 	fi
 	# perf: "COUNT,,EVENT,..." lines; strace -c: a table ending in "total".
 	if [ "$SYS_TOOL" = perf ]; then
-		calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$out")
+		calls=$(perf_calls "$out")
 		awk -F, '$3 ~ /^syscalls:sys_enter_/ && $1 > 0 {
 			sub(/^syscalls:sys_enter_/, "", $3); print $3, $1 }' "$out"
 	else
@@ -839,7 +840,7 @@ syscalls() {
 	mkdir -p "$ZTDNS_OUT/syscalls"
 	if [ "$SYS_TOOL" = perf ] && [ "$SYS_BY_CALL" = 1 ]; then
 		sys_perf sleep 5
-		rec meta ztdnsd_idle_calls_5s "$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$SYS_OUT")"
+		rec meta ztdnsd_idle_calls_5s "$(perf_calls "$SYS_OUT")"
 	fi
 	local row
 	for row in miss hit; do

@@ -31,8 +31,10 @@
 # in its log (LeakSanitizer's at exit too).  On the debug kernel, which
 # hunts the kernel's bugs and is slow already, the plain build (for make
 # check's time; ZTDNS_HOSTILE_ON_DEBUG=1 takes the sanitized one there).
+# ZTDNS_ZTDNSD=plain takes the plain build anywhere (the benchmarks).
 ZTD=$TOP/daemon/ztdnsd-asan
-if [ "${ZTDNS_KERNEL:-}" = debug ] && [ -z "${ZTDNS_HOSTILE_ON_DEBUG:-}" ]; then
+if [ "${ZTDNS_ZTDNSD:-}" = plain ] ||
+	{ [ "${ZTDNS_KERNEL:-}" = debug ] && [ -z "${ZTDNS_HOSTILE_ON_DEBUG:-}" ]; }; then
 	ZTD=$TOP/daemon/ztdnsd
 fi
 [ -x "$ZTD" ] || fail "$ZTD missing: make tools"
